@@ -1,0 +1,169 @@
+// One agent process: every table of the configuration gets a pipeline (its own consumer-group member
+// and its own committer); the HTTP listener serves metrics and health. Agents share nothing but the
+// consumer groups and the bucket, so running more of them with the same configuration scales out.
+//
+// Pipeline lifecycle: starting --(tables open, group joined)--> running --(stop)--> stopped.
+// A pipeline that cannot start (broker unreachable, credentials refused) is retried with backoff
+// and reported by /readyz and the logs; it never takes the other tables down.
+
+import type { Server } from 'node:http';
+import type { Config, TableConfig } from './config/model.ts';
+import { tableName } from './config/model.ts';
+import { tableSchema as declaredSchema, resolveConnection, parseBucketUrl } from './config/index.ts';
+import { createDecoder } from './decode/index.ts';
+import { openStoreAt } from './store/index.ts';
+import type { ObjectStore } from './store/store.ts';
+import { KafkaSource } from './source/kafka.ts';
+import { TablePipeline } from './ingest/pipeline.ts';
+import { tableSchema } from './ingest/tables.ts';
+import { AgentMetrics } from './metrics/metrics.ts';
+import { createHttpApp, listen } from './control/server.ts';
+import { createLogger, type Logger } from './log.ts';
+
+export interface AgentOptions {
+  config: Config;
+  /** HOST:PORT for /metrics, /healthz, /readyz; none when absent. */
+  listen?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  /** Distinguishes agents in logs and Kafka client ids. */
+  agentId?: string;
+}
+
+interface TableSlot {
+  name: string;
+  table: TableConfig;
+  pipeline: TablePipeline | null;
+  problem: string | null;
+  retry: NodeJS.Timeout | null;
+  attempts: number;
+}
+
+/** Key prefix of a table inside the store: `_tableflow/<cluster>+<topic>/` (DESIGN.md). */
+export function tablePrefix(name: string): string {
+  return `_tableflow/${name}/`;
+}
+
+export class Agent {
+  readonly opts: AgentOptions;
+  readonly metrics: AgentMetrics;
+  readonly log: Logger;
+  readonly agentId: string;
+  store!: ObjectStore;
+  #slots = new Map<string, TableSlot>();
+  #server: Server | null = null;
+  #lagTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  url: string | null = null;
+
+  constructor(opts: AgentOptions) {
+    this.opts = opts;
+    this.agentId = opts.agentId ?? `floe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    this.metrics = new AgentMetrics(opts.env ?? process.env);
+    this.log = opts.log ?? createLogger({ agent: this.agentId });
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.opts;
+    this.store = openStoreAt(parseBucketUrl(config.destination_bucket_url), this.opts.env ?? process.env);
+    if (this.opts.listen !== undefined) {
+      const app = createHttpApp(this.metrics, { readinessProblems: () => this.readinessProblems() });
+      const { server, url } = await listen(app, this.opts.listen);
+      this.#server = server;
+      this.url = url;
+      this.log.info('listening', { url });
+    }
+    for (const table of config.tables) {
+      const name = tableName(table);
+      this.#slots.set(name, { name, table, pipeline: null, problem: 'starting', retry: null, attempts: 0 });
+    }
+    await Promise.all([...this.#slots.values()].map((s) => this.#startSlot(s)));
+    this.#lagTimer = setInterval(() => void this.#refreshLag(), 5000);
+    this.log.info('agent started', { tables: [...this.#slots.keys()], store: this.store.url });
+  }
+
+  async #startSlot(slot: TableSlot): Promise<void> {
+    if (this.#stopped) return;
+    slot.attempts++;
+    const pipeline = this.#buildPipeline(slot.table);
+    try {
+      await pipeline.start();
+      slot.pipeline = pipeline;
+      slot.problem = null;
+      slot.attempts = 0;
+    } catch (err) {
+      await pipeline.stop({ abandon: true }).catch(() => {});
+      slot.problem = (err as Error).message;
+      const delay = Math.min(30_000, 1000 * 2 ** Math.min(slot.attempts - 1, 5));
+      this.log.error('table pipeline failed to start; retrying', { table: slot.name, error: err, retryInMs: delay });
+      slot.retry = setTimeout(() => void this.#startSlot(slot), delay);
+    }
+  }
+
+  #buildPipeline(table: TableConfig): TablePipeline {
+    const { config } = this.opts;
+    const env = this.opts.env ?? process.env;
+    const name = tableName(table);
+    const cluster = config.source_clusters.find((c) => c.name === table.source_cluster_name);
+    if (!cluster) throw new Error(`table ${name}: source cluster ${table.source_cluster_name} is not defined`);
+    const declared = declaredSchema(table);
+    const decoder = createDecoder(table.source_format, declared);
+    const source = new KafkaSource({
+      connection: resolveConnection(cluster, env),
+      topic: table.source_topic,
+      groupId: `floe.${name}`,
+      clientId: `${this.agentId}.${name}`,
+    });
+    return new TablePipeline({
+      tableName: name,
+      topic: table.source_topic,
+      schema: tableSchema(declared),
+      partitioning: table.partitioning_scheme,
+      decode: (v) => decoder.decode(v),
+      store: this.store,
+      tablePrefix: tablePrefix(name),
+      dlqPrefix: table.dlq.enabled ? tablePrefix(`${name}+dlq`) : null,
+      source,
+      flush: {
+        maxBytes: table.flush.max_bytes,
+        maxRecords: table.flush.max_records,
+        intervalMs: table.flush.interval_seconds * 1000,
+      },
+      metrics: this.metrics,
+      log: this.log.child({ table: name }),
+    });
+  }
+
+  async #refreshLag(): Promise<void> {
+    for (const s of this.#slots.values()) {
+      await s.pipeline?.refreshOffsetLag().catch(() => {});
+    }
+  }
+
+  readinessProblems(): string[] {
+    const out: string[] = [];
+    for (const s of this.#slots.values()) {
+      if (s.problem) out.push(`${s.name}: ${s.problem}`);
+      else if (s.pipeline && !s.pipeline.ready) out.push(`${s.name}: ${s.pipeline.lastError?.message ?? 'not running'}`);
+    }
+    return out;
+  }
+
+  pipeline(name: string): TablePipeline | null {
+    return this.#slots.get(name)?.pipeline ?? null;
+  }
+
+  /** Flushes and commits what is buffered, leaves the consumer groups, closes the listener. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#lagTimer) clearInterval(this.#lagTimer);
+    await Promise.all(
+      [...this.#slots.values()].map(async (s) => {
+        if (s.retry) clearTimeout(s.retry);
+        await s.pipeline?.stop();
+      }),
+    );
+    if (this.#server) await new Promise<void>((r) => this.#server!.close(() => r()));
+    this.log.info('agent stopped');
+  }
+}

@@ -1,0 +1,117 @@
+// The `floe` command.
+//
+//   floe agent --config FILE [--listen HOST:PORT]   run the agent (env: FLOE_CONFIG, FLOE_LISTEN)
+//   floe validate FILE                              check a configuration file, start nothing
+//
+// Exit codes: 0 ok, 1 runtime failure, 2 usage or invalid configuration.
+
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../config/index.ts';
+import { ConfigError, FloeError } from '../errors.ts';
+import { Agent } from '../agent.ts';
+import { createLogger } from '../log.ts';
+
+const usage = `usage:
+  floe agent --config FILE [--listen HOST:PORT]
+  floe validate FILE
+
+environment:
+  FLOE_CONFIG      configuration file (for agent, instead of --config)
+  FLOE_LISTEN      HOST:PORT serving /metrics, /healthz, /readyz (default 127.0.0.1:8080)
+  FLOE_LOG_LEVEL   debug | info | warn | error (default info)
+  TABLEFLOW_*      credentials named by *_env fields of the configuration
+  AWS_*            S3 endpoint, region and keys (AWS SDK standard variables)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage);
+    return command ? 0 : 2;
+  }
+  if (command === 'validate') return validate(rest);
+  if (command === 'agent') return agent(rest);
+  process.stderr.write(`floe: unknown command ${JSON.stringify(command)}\n${usage}`);
+  return 2;
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
+  const file = positionals[0] ?? values.config ?? process.env.FLOE_CONFIG;
+  if (!file) {
+    process.stderr.write(`floe validate: no file given\n${usage}`);
+    return 2;
+  }
+  try {
+    const config = await loadConfigFile(file);
+    process.stdout.write(`${file}: ok (${config.source_clusters.length} source cluster(s), ${config.tables.length} table(s))\n`);
+    return 0;
+  } catch (err) {
+    return reportConfigError(file, err);
+  }
+}
+
+function reportConfigError(file: string, err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${file}: invalid configuration\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+    return 2;
+  }
+  process.stderr.write(`${file}: ${(err as Error).message}\n`);
+  return 2;
+}
+
+async function agent(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' } } });
+  } catch (err) {
+    process.stderr.write(`floe agent: ${(err as Error).message}\n${usage}`);
+    return 2;
+  }
+  const file = parsed.values.config ?? process.env.FLOE_CONFIG;
+  if (!file) {
+    process.stderr.write(`floe agent: --config FILE (or FLOE_CONFIG) is required\n${usage}`);
+    return 2;
+  }
+  let config;
+  try {
+    config = await loadConfigFile(file);
+  } catch (err) {
+    return reportConfigError(file, err);
+  }
+  const log = createLogger({ agent: process.env.FLOE_AGENT_ID ?? `floe-${process.pid}` });
+  const a = new Agent({ config, listen: parsed.values.listen ?? process.env.FLOE_LISTEN ?? '127.0.0.1:8080', log, agentId: process.env.FLOE_AGENT_ID });
+  try {
+    await a.start();
+  } catch (err) {
+    log.error('agent failed to start', { error: err });
+    await a.stop().catch(() => {});
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('shutting down', { signal });
+      a.stop().then(
+        () => resolve(0),
+        (err) => {
+          log.error('shutdown failed', { error: err });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const e = err as FloeError;
+    process.stderr.write(`floe: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    process.exit(1);
+  },
+);

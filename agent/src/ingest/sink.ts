@@ -1,0 +1,119 @@
+// One Iceberg table the ingest loop writes to: uploads a batch's Parquet files, then commits them
+// with the batch's Kafka offsets under the exactly-once precondition (pipeline.ts, rule 2).
+// Writers do not commit: the batch's builders make the files, this committer makes the snapshot.
+
+import { randomUUID } from 'node:crypto';
+import type { Schema } from '../schema/types.ts';
+import type { ObjectStore } from '../store/store.ts';
+import { IcebergTable, AppendFiles, CommitRefused, dataFileFromParquet, hourToString, type DataFile } from '../iceberg/index.ts';
+import type { TableBatch } from '../batch/batch.ts';
+import type { ParquetFileBuilder } from '../parquet/writer.ts';
+import { DLQ_SCHEMA, KAFKA_TIMESTAMP_COLUMN } from './tables.ts';
+
+export interface SinkCommitResult {
+  ok: boolean;
+  conflicts: number;
+  filesWritten: number;
+  /** Why a commit was refused (another writer holds part of the batch's offsets). */
+  reason?: string;
+}
+
+export class TableSink {
+  readonly store: ObjectStore;
+  readonly prefix: string;
+  readonly schema: Schema;
+  readonly partitioning: 'unpartitioned' | 'hour';
+  readonly topic: string;
+  readonly name: string;
+  #table: IcebergTable | null = null;
+  /** Next offset per Kafka partition recorded by the table, as of the last load or commit. */
+  committed = new Map<number, bigint>();
+  lastSnapshotId: bigint | null = null;
+
+  constructor(store: ObjectStore, prefix: string, schema: Schema, partitioning: 'unpartitioned' | 'hour', topic: string, name: string) {
+    this.store = store;
+    this.prefix = prefix;
+    this.schema = schema;
+    this.partitioning = partitioning;
+    this.topic = topic;
+    this.name = name;
+  }
+
+  static dlq(store: ObjectStore, prefix: string, topic: string, name: string): TableSink {
+    return new TableSink(store, prefix, DLQ_SCHEMA, 'unpartitioned', topic, name);
+  }
+
+  get table(): IcebergTable {
+    if (!this.#table) throw new Error(`table ${this.name} is not open`);
+    return this.#table;
+  }
+
+  get tableId(): string {
+    return this.#table?.metadata['table-uuid'] ?? '';
+  }
+
+  async open(): Promise<void> {
+    this.#table = await IcebergTable.loadOrCreate(this.store, this.prefix, {
+      schema: this.schema,
+      partitioning: this.partitioning === 'hour' ? { hour: KAFKA_TIMESTAMP_COLUMN } : 'unpartitioned',
+      properties: { 'floe.table-name': this.name, 'floe.kafka.topic': this.topic },
+    });
+    this.committed = this.#table.committedOffsets(this.topic);
+  }
+
+  /** Writes the batch's files and commits them. Refused (ok: false) when the offsets overlap. */
+  async commitBatch(batch: TableBatch): Promise<SinkCommitResult> {
+    const table = this.table;
+    const files = await Promise.all([...batch.files.values()].map((f) => this.#writeFile(f.builder, f.partitionValue)));
+    const from = new Map<number, bigint>();
+    const to = new Map<number, bigint>();
+    for (const [p, r] of batch.ranges) {
+      from.set(p, r.from);
+      to.set(p, r.to);
+    }
+    const append = new AppendFiles(files, {
+      offsets: { topic: this.topic, partitions: to },
+      // Refuse when the table already holds any offset of this batch: committed next offset above
+      // the batch's first offset means another agent committed (part of) this range.
+      precondition: (committed) => [...from].every(([p, first]) => (committed.get(p) ?? 0n) <= first),
+    });
+    try {
+      const r = await table.commit([append]);
+      this.committed = table.committedOffsets(this.topic);
+      this.lastSnapshotId = r.snapshots.at(-1)?.['snapshot-id'] ?? this.lastSnapshotId;
+      return { ok: true, conflicts: r.conflicts, filesWritten: files.length };
+    } catch (err) {
+      if (!(err instanceof CommitRefused)) {
+        await this.#refreshQuietly();
+        throw err;
+      }
+      // The files are referenced by nothing: remove them now rather than leave them to orphan cleanup.
+      await this.store.delete(files.map((f) => this.#keyOf(f))).catch(() => {});
+      await this.#refreshQuietly();
+      return { ok: false, conflicts: 0, filesWritten: 0, reason: err.message };
+    }
+  }
+
+  async #refreshQuietly(): Promise<void> {
+    try {
+      await this.table.refresh();
+      this.committed = this.table.committedOffsets(this.topic);
+    } catch {
+      // Keep the last known offsets; the next commit reloads anyway.
+    }
+  }
+
+  #keyOf(f: DataFile): string {
+    const loc = this.table.location.replace(/\/+$/, '');
+    return this.prefix + f.filePath.slice(loc.length + 1);
+  }
+
+  async #writeFile(builder: ParquetFileBuilder, hour: number | null): Promise<DataFile> {
+    const out = builder.finish();
+    const dir = hour === null ? 'data' : `data/${KAFKA_TIMESTAMP_COLUMN}_hour=${hourToString(hour)}`;
+    const rel = `${dir}/${Date.now().toString(36)}-${randomUUID()}.parquet`;
+    await this.store.put(this.prefix + rel, out.bytes);
+    const partition: Record<string, number> = hour === null ? {} : { [`${KAFKA_TIMESTAMP_COLUMN}_hour`]: hour };
+    return dataFileFromParquet(`${this.table.location.replace(/\/+$/, '')}/${rel}`, out.bytes.byteLength, out.stats, partition, out.recordCount);
+  }
+}

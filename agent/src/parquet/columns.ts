@@ -1,0 +1,862 @@
+// Column accumulators: one per Iceberg field, growing plain typed arrays that become Arrow Data
+// without a per-row object per cell. Leaves also keep the Iceberg column statistics.
+//
+// Invariants:
+// - Every column has exactly one Arrow slot per slot of its parent (struct children) or per
+//   entry (list elements, map keys/values). `length` counts slots.
+// - Three ways to add to a column:
+//     append(v)      a value (or null) that is present in the row;
+//     appendAbsent() a slot under a null parent struct: null if nullable, else a zero placeholder
+//                    (the parent's null masks it; Arrow forbids nulls in non-nullable children);
+//     skipAbsent()   no slot at all, under a null or empty list or map.
+// - Leaf statistics follow Parquet's level semantics, which Iceberg's reference implementation
+//   copies into manifests: every definition-level entry is a value (`values`), and an entry whose
+//   leaf is not defined, because it or any ancestor is null or an enclosing list/map is empty, is a
+//   null (`nulls`). So appendAbsent and skipAbsent both count one value and one null.
+// - Bounds are tracked only for `bounded` leaves (primitives not inside a list or map), over
+//   present non-null values, NaN excluded, in the order of schema/bounds.ts. Variable-length and
+//   fixed-width byte leaves remember their min/max as slot indices into their own buffer, so they
+//   never retain (or depend on) a caller's buffer.
+
+import * as arrow from 'apache-arrow';
+import type { IcebergType, PrimitiveType, Row, Value } from '../schema/types.ts';
+import { compareStrings, parseDecimalType, parseFixedType, uuidFromBytes, writeUuidBytes } from '../schema/bounds.ts';
+import { FloeError } from '../errors.ts';
+
+const INITIAL_SLOTS = 1024;
+
+export interface Column {
+  /** Arrow slots so far. */
+  length: number;
+  append(v: Value | undefined): void;
+  appendAbsent(): void;
+  skipAbsent(): void;
+  toData(): arrow.Data;
+  /** Bytes of Arrow buffers in use (not capacity). */
+  byteSize(): number;
+}
+
+/** Validity bitmap, allocated only when the first null arrives (until then every slot is valid). */
+class Validity {
+  bits: Uint8Array | null = null;
+  nullCount = 0;
+
+  valid(i: number): void {
+    const b = this.bits;
+    if (b === null) return;
+    const byte = i >> 3;
+    if (byte >= b.length) this.bits = growBytes(b, byte + 1);
+    (this.bits as Uint8Array)[byte] |= 1 << (i & 7);
+  }
+
+  setNull(i: number): void {
+    const byte = i >> 3;
+    if (this.bits === null) {
+      // Slots 0..i-1 were valid.
+      const b = new Uint8Array(Math.max(64, (byte + 1) * 2));
+      b.fill(0xff, 0, byte);
+      for (let j = byte << 3; j < i; j++) b[byte] |= 1 << (j & 7);
+      this.bits = b;
+    } else if (byte >= this.bits.length) {
+      this.bits = growBytes(this.bits, byte + 1);
+    }
+    this.nullCount++;
+  }
+
+  buffer(length: number): Uint8Array | undefined {
+    return this.bits === null ? undefined : this.bits.subarray(0, (length + 7) >> 3);
+  }
+
+  byteSize(length: number): number {
+    return this.bits === null ? 0 : (length + 7) >> 3;
+  }
+}
+
+function growBytes(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
+  const n = new Uint8Array(Math.max(min, a.length * 2));
+  n.set(a);
+  return n;
+}
+
+function growBuffer(a: Buffer, min: number): Buffer<ArrayBuffer> {
+  const n = Buffer.alloc(Math.max(min, a.length * 2));
+  a.copy(n);
+  return n;
+}
+
+function growInt32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  const n = new Int32Array(Math.max(min, a.length * 2));
+  n.set(a);
+  return n;
+}
+
+function growBigInt64(a: BigInt64Array, min: number): BigInt64Array<ArrayBuffer> {
+  const n = new BigInt64Array(Math.max(min, a.length * 2));
+  n.set(a);
+  return n;
+}
+
+/**
+ * Copies `s` to `bytes` at `pos` if it is ASCII of at most 48 units (the common case, where a
+ * JavaScript loop beats a call into Buffer#write) and returns the end; returns -1, having written
+ * garbage at most, otherwise. Capacity is checked by the caller.
+ */
+function writeShortAscii(bytes: Buffer, pos: number, s: string): number {
+  const n = s.length;
+  if (n > 48) return -1;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 0x80) return -1;
+    bytes[pos + k] = c;
+  }
+  return pos + n;
+}
+
+function requiredNull(fieldId: number): FloeError {
+  return new FloeError('FLOE_SCHEMA_INVALID', `field ${fieldId} is required but the row holds null`);
+}
+
+/** A primitive column with statistics. */
+export abstract class Leaf implements Column {
+  readonly fieldId: number;
+  readonly type: PrimitiveType;
+  readonly nullable: boolean;
+  /** Whether bounds are tracked (not inside a list or map). */
+  readonly bounded: boolean;
+  protected readonly arrowType: arrow.DataType;
+  length = 0;
+  values = 0;
+  nulls = 0;
+  nans = 0;
+  protected readonly validity = new Validity();
+
+  constructor(fieldId: number, type: PrimitiveType, arrowType: arrow.DataType, nullable: boolean, bounded: boolean) {
+    this.fieldId = fieldId;
+    this.type = type;
+    this.arrowType = arrowType;
+    this.nullable = nullable;
+    this.bounded = bounded;
+  }
+
+  abstract append(v: Value | undefined): void;
+  abstract toData(): arrow.Data;
+  abstract byteSize(): number;
+  /** Grows buffers so slot `i` exists and leaves it empty (zero / zero-length). */
+  protected abstract emptySlot(i: number): void;
+  /** Smallest and largest present non-null (non-NaN) value, as Values; null if none or not bounded. */
+  abstract bounds(): { min: Value; max: Value } | null;
+
+  /** A present null. */
+  protected appendNull(): void {
+    if (!this.nullable) throw requiredNull(this.fieldId);
+    const i = this.length;
+    this.emptySlot(i);
+    this.validity.setNull(i);
+    this.nulls++;
+    this.values++;
+    this.length = i + 1;
+  }
+
+  appendAbsent(): void {
+    const i = this.length;
+    this.emptySlot(i);
+    if (this.nullable) this.validity.setNull(i);
+    this.nulls++;
+    this.values++;
+    this.length = i + 1;
+  }
+
+  skipAbsent(): void {
+    this.nulls++;
+    this.values++;
+  }
+
+  protected dataProps(): { type: any; length: number; nullCount: number; nullBitmap: Uint8Array | undefined } {
+    return {
+      type: this.arrowType,
+      length: this.length,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.buffer(this.length),
+    };
+  }
+}
+
+class BoolColumn extends Leaf {
+  private bits = new Uint8Array(INITIAL_SLOTS >> 3);
+  private sawTrue = false;
+  private sawFalse = false;
+
+  append(v: Value | undefined): void {
+    if (v === null || v === undefined) return this.appendNull();
+    const i = this.length;
+    const byte = i >> 3;
+    if (byte >= this.bits.length) this.bits = growBytes(this.bits, byte + 1);
+    if (v === true) {
+      this.bits[byte] |= 1 << (i & 7);
+      this.sawTrue = true;
+    } else {
+      this.sawFalse = true;
+    }
+    this.validity.valid(i);
+    this.values++;
+    this.length = i + 1;
+  }
+
+  protected emptySlot(i: number): void {
+    if (i >> 3 >= this.bits.length) this.bits = growBytes(this.bits, (i >> 3) + 1);
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({ ...this.dataProps(), data: this.bits.subarray(0, (this.length + 7) >> 3) });
+  }
+
+  byteSize(): number {
+    return ((this.length + 7) >> 3) + this.validity.byteSize(this.length);
+  }
+
+  bounds(): { min: Value; max: Value } | null {
+    if (!this.bounded || (!this.sawTrue && !this.sawFalse)) return null;
+    return { min: !this.sawFalse, max: this.sawTrue };
+  }
+}
+
+/** int and date: 32-bit integers. */
+class Int32Column extends Leaf {
+  private data = new Int32Array(INITIAL_SLOTS);
+  private min = 0;
+  private max = 0;
+  private seen = false;
+
+  append(v: Value | undefined): void {
+    if (v === null || v === undefined) return this.appendNull();
+    const i = this.length;
+    if (i === this.data.length) this.data = growInt32(this.data, i + 1);
+    const x = v as number;
+    this.data[i] = x;
+    this.validity.valid(i);
+    if (this.bounded) {
+      if (!this.seen) {
+        this.min = this.max = x;
+        this.seen = true;
+      } else if (x < this.min) this.min = x;
+      else if (x > this.max) this.max = x;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  protected emptySlot(i: number): void {
+    if (i >= this.data.length) this.data = growInt32(this.data, i + 1);
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({ ...this.dataProps(), data: this.data.subarray(0, this.length) });
+  }
+
+  byteSize(): number {
+    return this.length * 4 + this.validity.byteSize(this.length);
+  }
+
+  bounds(): { min: Value; max: Value } | null {
+    return this.seen ? { min: this.min, max: this.max } : null;
+  }
+}
+
+/** long, time, timestamp, timestamptz: 64-bit integers held as bigint. */
+class Int64Column extends Leaf {
+  private data = new BigInt64Array(INITIAL_SLOTS);
+  private min = 0n;
+  private max = 0n;
+  private seen = false;
+
+  append(v: Value | undefined): void {
+    if (v === null || v === undefined) return this.appendNull();
+    const i = this.length;
+    if (i === this.data.length) this.data = growBigInt64(this.data, i + 1);
+    const x = v as bigint;
+    this.data[i] = x;
+    this.validity.valid(i);
+    if (this.bounded) {
+      if (!this.seen) {
+        this.min = this.max = x;
+        this.seen = true;
+      } else if (x < this.min) this.min = x;
+      else if (x > this.max) this.max = x;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  protected emptySlot(i: number): void {
+    if (i >= this.data.length) this.data = growBigInt64(this.data, i + 1);
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({ ...this.dataProps(), data: this.data.subarray(0, this.length) });
+  }
+
+  byteSize(): number {
+    return this.length * 8 + this.validity.byteSize(this.length);
+  }
+
+  bounds(): { min: Value; max: Value } | null {
+    return this.seen ? { min: this.min, max: this.max } : null;
+  }
+}
+
+/** float (32-bit) and double (64-bit). */
+class FloatColumn extends Leaf {
+  private data: Float32Array | Float64Array;
+  private min = 0;
+  private max = 0;
+  private seen = false;
+  private negZero = false;
+  private posZero = false;
+
+  constructor(fieldId: number, type: PrimitiveType, arrowType: arrow.DataType, nullable: boolean, bounded: boolean) {
+    super(fieldId, type, arrowType, nullable, bounded);
+    this.data = type === 'float' ? new Float32Array(INITIAL_SLOTS) : new Float64Array(INITIAL_SLOTS);
+  }
+
+  append(v: Value | undefined): void {
+    if (v === null || v === undefined) return this.appendNull();
+    const i = this.length;
+    if (i === this.data.length) this.grow(i + 1);
+    this.data[i] = v as number;
+    const x = this.data[i]; // the stored value: rounded to float32 for `float`
+    this.validity.valid(i);
+    if (x !== x) this.nans++;
+    else if (this.bounded) {
+      if (x === 0) {
+        if (Object.is(x, -0)) this.negZero = true;
+        else this.posZero = true;
+      }
+      if (!this.seen) {
+        this.min = this.max = x;
+        this.seen = true;
+      } else if (x < this.min) this.min = x;
+      else if (x > this.max) this.max = x;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  private grow(min: number): void {
+    const n = this.data instanceof Float32Array ? new Float32Array(Math.max(min, this.data.length * 2)) : new Float64Array(Math.max(min, this.data.length * 2));
+    n.set(this.data);
+    this.data = n;
+  }
+
+  protected emptySlot(i: number): void {
+    if (i >= this.data.length) this.grow(i + 1);
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({ ...this.dataProps(), data: this.data.subarray(0, this.length) });
+  }
+
+  byteSize(): number {
+    return this.length * this.data.BYTES_PER_ELEMENT + this.validity.byteSize(this.length);
+  }
+
+  bounds(): { min: Value; max: Value } | null {
+    if (!this.seen) return null;
+    // -0 and +0 compare equal with < and >; the bounds order puts -0 first.
+    const min = this.min === 0 && this.negZero ? -0 : this.min;
+    const max = this.max === 0 && this.posZero ? 0 : this.max;
+    return { min, max };
+  }
+}
+
+/** decimal(p, s): unscaled bigint as Decimal128, little-endian two's complement in two 64-bit words. */
+class DecimalColumn extends Leaf {
+  private words = new BigInt64Array(INITIAL_SLOTS * 2);
+  private min = 0n;
+  private max = 0n;
+  private seen = false;
+
+  append(v: Value | undefined): void {
+    if (v === null || v === undefined) return this.appendNull();
+    const i = this.length;
+    if (2 * i === this.words.length) this.words = growBigInt64(this.words, 2 * i + 2);
+    const x = v as bigint;
+    this.words[2 * i] = BigInt.asIntN(64, x);
+    this.words[2 * i + 1] = BigInt.asIntN(64, x >> 64n);
+    this.validity.valid(i);
+    if (this.bounded) {
+      if (!this.seen) {
+        this.min = this.max = x;
+        this.seen = true;
+      } else if (x < this.min) this.min = x;
+      else if (x > this.max) this.max = x;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  protected emptySlot(i: number): void {
+    if (2 * i >= this.words.length) this.words = growBigInt64(this.words, 2 * i + 2);
+  }
+
+  toData(): arrow.Data {
+    const w = this.words;
+    return arrow.makeData({ ...this.dataProps(), data: new Uint32Array(w.buffer, w.byteOffset, this.length * 4) });
+  }
+
+  byteSize(): number {
+    return this.length * 16 + this.validity.byteSize(this.length);
+  }
+
+  bounds(): { min: Value; max: Value } | null {
+    return this.seen ? { min: this.min, max: this.max } : null;
+  }
+}
+
+/** string: UTF-8 bytes and 32-bit offsets. */
+class Utf8Column extends Leaf {
+  private offsets = new Int32Array(INITIAL_SLOTS + 1);
+  private bytes = Buffer.alloc(INITIAL_SLOTS * 16);
+  private pos = 0;
+  private min = '';
+  private max = '';
+  private seen = false;
+
+  append(v: Value | undefined): void {
+    if (v === null || v === undefined) return this.appendNull();
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    const s = v as string;
+    // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
+    if (this.pos + s.length * 3 > this.bytes.length) this.bytes = growBuffer(this.bytes, this.pos + s.length * 3);
+    let end = writeShortAscii(this.bytes, this.pos, s);
+    const ascii = end >= 0;
+    if (!ascii) end = this.pos + this.bytes.write(s, this.pos);
+    this.pos = end;
+    this.offsets[i + 1] = end;
+    this.validity.valid(i);
+    if (this.bounded) {
+      if (!this.seen) {
+        this.min = this.max = s;
+        this.seen = true;
+      } else if (ascii) {
+        // Against an ASCII string, UTF-16 order is code point order: the first difference
+        // involves an ASCII unit, never a surrogate.
+        if (s < this.min) this.min = s;
+        else if (s > this.max) this.max = s;
+      } else if (compareStrings(s, this.min) < 0) this.min = s;
+      else if (compareStrings(s, this.max) > 0) this.max = s;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  protected emptySlot(i: number): void {
+    if (i + 1 >= this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    this.offsets[i + 1] = this.pos;
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({
+      ...this.dataProps(),
+      valueOffsets: this.offsets.subarray(0, this.length + 1),
+      data: this.bytes.subarray(0, this.pos),
+    });
+  }
+
+  byteSize(): number {
+    return (this.length + 1) * 4 + this.pos + this.validity.byteSize(this.length);
+  }
+
+  bounds(): { min: Value; max: Value } | null {
+    return this.seen ? { min: this.min, max: this.max } : null;
+  }
+}
+
+/** binary: raw bytes and 32-bit offsets. */
+class BinaryColumn extends Leaf {
+  private offsets = new Int32Array(INITIAL_SLOTS + 1);
+  private bytes = Buffer.alloc(INITIAL_SLOTS * 16);
+  private pos = 0;
+  private minSlot = -1;
+  private maxSlot = -1;
+
+  append(v: Value | undefined): void {
+    if (v === null || v === undefined) return this.appendNull();
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    const b = v as Uint8Array;
+    if (this.pos + b.length > this.bytes.length) this.bytes = growBuffer(this.bytes, this.pos + b.length);
+    this.bytes.set(b, this.pos);
+    this.pos += b.length;
+    this.offsets[i + 1] = this.pos;
+    this.validity.valid(i);
+    if (this.bounded) {
+      if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
+      else if (this.compareSlots(i, this.minSlot) < 0) this.minSlot = i;
+      else if (this.compareSlots(i, this.maxSlot) > 0) this.maxSlot = i;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  private compareSlots(a: number, b: number): number {
+    const o = this.offsets;
+    return this.bytes.compare(this.bytes, o[b], o[b + 1], o[a], o[a + 1]);
+  }
+
+  protected emptySlot(i: number): void {
+    if (i + 1 >= this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    this.offsets[i + 1] = this.pos;
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({
+      ...this.dataProps(),
+      valueOffsets: this.offsets.subarray(0, this.length + 1),
+      data: this.bytes.subarray(0, this.pos),
+    });
+  }
+
+  byteSize(): number {
+    return (this.length + 1) * 4 + this.pos + this.validity.byteSize(this.length);
+  }
+
+  bounds(): { min: Value; max: Value } | null {
+    if (this.minSlot < 0) return null;
+    const o = this.offsets;
+    return {
+      min: Uint8Array.prototype.slice.call(this.bytes, o[this.minSlot], o[this.minSlot + 1]),
+      max: Uint8Array.prototype.slice.call(this.bytes, o[this.maxSlot], o[this.maxSlot + 1]),
+    };
+  }
+}
+
+/** fixed[L] (Uint8Array values) and uuid (canonical strings, stored as 16 big-endian bytes). */
+class FixedColumn extends Leaf {
+  private readonly width: number;
+  private readonly uuid: boolean;
+  private bytes: Buffer;
+  private minSlot = -1;
+  private maxSlot = -1;
+
+  constructor(fieldId: number, type: PrimitiveType, arrowType: arrow.DataType, nullable: boolean, bounded: boolean, width: number) {
+    super(fieldId, type, arrowType, nullable, bounded);
+    this.width = width;
+    this.uuid = type === 'uuid';
+    this.bytes = Buffer.alloc(INITIAL_SLOTS * width);
+  }
+
+  append(v: Value | undefined): void {
+    if (v === null || v === undefined) return this.appendNull();
+    const i = this.length;
+    const w = this.width;
+    const at = i * w;
+    if (at + w > this.bytes.length) this.bytes = growBuffer(this.bytes, at + w);
+    if (this.uuid) writeUuidBytes(v as string, this.bytes, at);
+    else {
+      const b = v as Uint8Array;
+      if (b.length !== w) throw new FloeError('FLOE_SCHEMA_INVALID', `field ${this.fieldId} is ${this.type} but the row holds ${b.length} bytes`);
+      this.bytes.set(b, at);
+    }
+    this.validity.valid(i);
+    if (this.bounded) {
+      if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
+      else if (this.compareSlots(i, this.minSlot) < 0) this.minSlot = i;
+      else if (this.compareSlots(i, this.maxSlot) > 0) this.maxSlot = i;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  private compareSlots(a: number, b: number): number {
+    const w = this.width;
+    return this.bytes.compare(this.bytes, b * w, b * w + w, a * w, a * w + w);
+  }
+
+  protected emptySlot(i: number): void {
+    const end = (i + 1) * this.width;
+    if (end > this.bytes.length) this.bytes = growBuffer(this.bytes, end);
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({ ...this.dataProps(), data: this.bytes.subarray(0, this.length * this.width) });
+  }
+
+  byteSize(): number {
+    return this.length * this.width + this.validity.byteSize(this.length);
+  }
+
+  bounds(): { min: Value; max: Value } | null {
+    if (this.minSlot < 0) return null;
+    const w = this.width;
+    const at = (slot: number): Value =>
+      this.uuid ? uuidFromBytes(this.bytes, slot * w) : Uint8Array.prototype.slice.call(this.bytes, slot * w, slot * w + w);
+    return { min: at(this.minSlot), max: at(this.maxSlot) };
+  }
+}
+
+class StructColumn implements Column {
+  private readonly arrowType: arrow.DataType;
+  private readonly nullable: boolean;
+  private readonly names: string[];
+  readonly children: Column[];
+  length = 0;
+  private readonly validity = new Validity();
+
+  constructor(arrowType: arrow.DataType, nullable: boolean, names: string[], children: Column[]) {
+    this.arrowType = arrowType;
+    this.nullable = nullable;
+    this.names = names;
+    this.children = children;
+  }
+
+  append(v: Value | undefined): void {
+    const i = this.length;
+    const children = this.children;
+    if (v === null || v === undefined) {
+      if (!this.nullable) throw new FloeError('FLOE_SCHEMA_INVALID', `a required struct (${this.names.join(', ')}) is null in the row`);
+      this.validity.setNull(i);
+      for (let c = 0; c < children.length; c++) children[c].appendAbsent();
+    } else {
+      const row = v as Row;
+      const names = this.names;
+      this.validity.valid(i);
+      for (let c = 0; c < children.length; c++) children[c].append(row[names[c]]);
+    }
+    this.length = i + 1;
+  }
+
+  appendAbsent(): void {
+    const i = this.length;
+    if (this.nullable) this.validity.setNull(i);
+    else this.validity.valid(i);
+    for (const c of this.children) c.appendAbsent();
+    this.length = i + 1;
+  }
+
+  skipAbsent(): void {
+    for (const c of this.children) c.skipAbsent();
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({
+      type: this.arrowType as arrow.Struct,
+      length: this.length,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.buffer(this.length),
+      children: this.children.map((c) => c.toData()),
+    });
+  }
+
+  byteSize(): number {
+    let n = this.validity.byteSize(this.length);
+    for (const c of this.children) n += c.byteSize();
+    return n;
+  }
+}
+
+class ListColumn implements Column {
+  private readonly arrowType: arrow.DataType;
+  private readonly nullable: boolean;
+  readonly element: Column;
+  length = 0;
+  private offsets = new Int32Array(INITIAL_SLOTS + 1);
+  private readonly validity = new Validity();
+
+  constructor(arrowType: arrow.DataType, nullable: boolean, element: Column) {
+    this.arrowType = arrowType;
+    this.nullable = nullable;
+    this.element = element;
+  }
+
+  append(v: Value | undefined): void {
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    const el = this.element;
+    if (v === null || v === undefined) {
+      if (!this.nullable) throw new FloeError('FLOE_SCHEMA_INVALID', 'a required list is null in the row');
+      this.validity.setNull(i);
+      el.skipAbsent();
+    } else {
+      const items = v as Value[];
+      this.validity.valid(i);
+      if (items.length === 0) el.skipAbsent();
+      else for (let k = 0; k < items.length; k++) el.append(items[k]);
+    }
+    this.offsets[i + 1] = el.length;
+    this.length = i + 1;
+  }
+
+  appendAbsent(): void {
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    if (this.nullable) this.validity.setNull(i);
+    else this.validity.valid(i);
+    this.element.skipAbsent();
+    this.offsets[i + 1] = this.element.length;
+    this.length = i + 1;
+  }
+
+  skipAbsent(): void {
+    this.element.skipAbsent();
+  }
+
+  toData(): arrow.Data {
+    return arrow.makeData({
+      type: this.arrowType as arrow.List,
+      length: this.length,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.buffer(this.length),
+      valueOffsets: this.offsets.subarray(0, this.length + 1),
+      child: this.element.toData(),
+    });
+  }
+
+  byteSize(): number {
+    return (this.length + 1) * 4 + this.validity.byteSize(this.length) + this.element.byteSize();
+  }
+}
+
+class MapColumn implements Column {
+  private readonly arrowType: arrow.Map_;
+  private readonly nullable: boolean;
+  readonly key: Column;
+  readonly value: Column;
+  length = 0;
+  private offsets = new Int32Array(INITIAL_SLOTS + 1);
+  private readonly validity = new Validity();
+
+  private readonly appendEntry: (value: Value, key: Value) => void;
+
+  constructor(arrowType: arrow.Map_, nullable: boolean, key: Column, value: Column) {
+    this.arrowType = arrowType;
+    this.nullable = nullable;
+    this.key = key;
+    this.value = value;
+    this.appendEntry = (v, k) => {
+      key.append(k);
+      value.append(v);
+    };
+  }
+
+  append(v: Value | undefined): void {
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    if (v === null || v === undefined) {
+      if (!this.nullable) throw new FloeError('FLOE_SCHEMA_INVALID', 'a required map is null in the row');
+      this.validity.setNull(i);
+      this.key.skipAbsent();
+      this.value.skipAbsent();
+    } else {
+      const m = v as Map<Value, Value>;
+      this.validity.valid(i);
+      if (m.size === 0) {
+        this.key.skipAbsent();
+        this.value.skipAbsent();
+      } else {
+        m.forEach(this.appendEntry); // no [key, value] array per entry, unlike for..of
+      }
+    }
+    this.offsets[i + 1] = this.key.length;
+    this.length = i + 1;
+  }
+
+  appendAbsent(): void {
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    if (this.nullable) this.validity.setNull(i);
+    else this.validity.valid(i);
+    this.key.skipAbsent();
+    this.value.skipAbsent();
+    this.offsets[i + 1] = this.key.length;
+    this.length = i + 1;
+  }
+
+  skipAbsent(): void {
+    this.key.skipAbsent();
+    this.value.skipAbsent();
+  }
+
+  toData(): arrow.Data {
+    const entriesType = this.arrowType.children[0].type;
+    const n = this.key.length;
+    const entries = arrow.makeData({ type: entriesType, length: n, nullCount: 0, children: [this.key.toData(), this.value.toData()] });
+    return arrow.makeData({
+      type: this.arrowType,
+      length: this.length,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.buffer(this.length),
+      valueOffsets: this.offsets.subarray(0, this.length + 1),
+      child: entries,
+    });
+  }
+
+  byteSize(): number {
+    return (this.length + 1) * 4 + this.validity.byteSize(this.length) + this.key.byteSize() + this.value.byteSize();
+  }
+}
+
+/**
+ * Builds the accumulator for a field of Iceberg type `type` whose Arrow type (from
+ * schema/arrow.ts) is `arrowType`, collecting every leaf into `leaves` in depth-first order.
+ * `bounded` is false below a list or map.
+ */
+export function makeColumn(
+  fieldId: number,
+  type: IcebergType,
+  arrowType: arrow.DataType,
+  nullable: boolean,
+  bounded: boolean,
+  leaves: Leaf[],
+): Column {
+  if (typeof type === 'string') {
+    const leaf = makeLeaf(fieldId, type, arrowType, nullable, bounded);
+    leaves.push(leaf);
+    return leaf;
+  }
+  switch (type.type) {
+    case 'struct': {
+      const fields = arrowType.children;
+      const children = type.fields.map((f, i) => makeColumn(f.id, f.type, fields[i].type, !f.required, bounded, leaves));
+      return new StructColumn(arrowType, nullable, type.fields.map((f) => f.name), children);
+    }
+    case 'list': {
+      const element = makeColumn(type['element-id'], type.element, arrowType.children[0].type, !type['element-required'], false, leaves);
+      return new ListColumn(arrowType, nullable, element);
+    }
+    case 'map': {
+      const entries = arrowType.children[0].type;
+      const key = makeColumn(type['key-id'], type.key, entries.children[0].type, false, false, leaves);
+      const value = makeColumn(type['value-id'], type.value, entries.children[1].type, !type['value-required'], false, leaves);
+      return new MapColumn(arrowType as arrow.Map_, nullable, key, value);
+    }
+  }
+}
+
+function makeLeaf(fieldId: number, type: PrimitiveType, arrowType: arrow.DataType, nullable: boolean, bounded: boolean): Leaf {
+  switch (type) {
+    case 'boolean':
+      return new BoolColumn(fieldId, type, arrowType, nullable, bounded);
+    case 'int':
+    case 'date':
+      return new Int32Column(fieldId, type, arrowType, nullable, bounded);
+    case 'long':
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+      return new Int64Column(fieldId, type, arrowType, nullable, bounded);
+    case 'float':
+    case 'double':
+      return new FloatColumn(fieldId, type, arrowType, nullable, bounded);
+    case 'string':
+      return new Utf8Column(fieldId, type, arrowType, nullable, bounded);
+    case 'binary':
+      return new BinaryColumn(fieldId, type, arrowType, nullable, bounded);
+    case 'uuid':
+      return new FixedColumn(fieldId, type, arrowType, nullable, bounded, 16);
+  }
+  if (parseDecimalType(type) !== null) return new DecimalColumn(fieldId, type, arrowType, nullable, bounded);
+  const width = parseFixedType(type);
+  if (width !== null) return new FixedColumn(fieldId, type, arrowType, nullable, bounded, width);
+  throw new TypeError(`not an Iceberg primitive type: ${JSON.stringify(type)}`);
+}

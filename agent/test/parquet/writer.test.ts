@@ -1,0 +1,325 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ParquetFileBuilder, resolveParquetFileOptions, parquetOptionsFromEnv, type ParquetFileResult } from '../../src/parquet/writer.ts';
+import { readParquetFooter } from '../../src/parquet/footer.ts';
+import { serializeBound } from '../../src/schema/bounds.ts';
+import type { IcebergType, NestedField, Row, Schema, Value } from '../../src/schema/types.ts';
+import { ConfigError, FloeError } from '../../src/errors.ts';
+import { allTypesSchema, edgeRows, randomRows } from './fixtures.ts';
+import { canonRows, hex, readBack, rigPython, type ReadBack } from './helpers.ts';
+
+/** Expected Iceberg field id of every field path, as pyarrow names them (`tags.element`, `attrs.key`). */
+function arrowPaths(fields: NestedField[], prefix = ''): Record<string, number> {
+  const out: Record<string, number> = {};
+  const visit = (path: string, id: number, type: IcebergType): void => {
+    out[path] = id;
+    if (typeof type === 'string') return;
+    if (type.type === 'struct') Object.assign(out, arrowPaths(type.fields, `${path}.`));
+    else if (type.type === 'list') visit(`${path}.element`, type['element-id'], type.element);
+    else {
+      visit(`${path}.key`, type['key-id'], type.key);
+      visit(`${path}.value`, type['value-id'], type.value);
+    }
+  };
+  for (const f of fields) visit(prefix + f.name, f.id, f.type);
+  return out;
+}
+
+/** Expected field_id of every Parquet schema element (groups Parquet adds for lists and maps have none). */
+function parquetPaths(fields: NestedField[], prefix = ''): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  const visit = (path: string, id: number, type: IcebergType): void => {
+    out[path] = id;
+    if (typeof type === 'string') return;
+    if (type.type === 'struct') Object.assign(out, parquetPaths(type.fields, `${path}.`));
+    else if (type.type === 'list') {
+      out[`${path}.list`] = null;
+      visit(`${path}.list.element`, type['element-id'], type.element);
+    } else {
+      out[`${path}.key_value`] = null;
+      visit(`${path}.key_value.key`, type['key-id'], type.key);
+      visit(`${path}.key_value.value`, type['value-id'], type.value);
+    }
+  };
+  for (const f of fields) visit(prefix + f.name, f.id, f.type);
+  return out;
+}
+
+function write(schema: Schema, rows: Row[], options = {}): ParquetFileResult {
+  const builder = new ParquetFileBuilder(schema, options);
+  for (const row of rows) builder.append(row);
+  assert.equal(builder.recordCount, rows.length);
+  return builder.finish();
+}
+
+const toNumbers = (m: Map<number, bigint>): Record<string, number> =>
+  Object.fromEntries([...m].map(([k, v]) => [String(k), Number(v)]));
+
+describe('ParquetFileBuilder: every type, read back by independent readers', () => {
+  const rows = [...edgeRows, ...randomRows(400)];
+  let result: ParquetFileResult;
+  let seen: ReadBack;
+
+  before(async () => {
+    result = write(allTypesSchema, rows);
+    seen = await readBack(result.bytes, allTypesSchema);
+  });
+
+  it('requires RIG_PYTHON (fails rather than skips without it)', () => {
+    assert.ok(rigPython());
+  });
+
+  it('pyarrow reads every value exactly', () => {
+    assert.equal(result.recordCount, rows.length);
+    assert.equal(seen.pyarrow.num_rows, rows.length);
+    assert.deepEqual(seen.pyarrow.rows, canonRows(allTypesSchema, rows));
+  });
+
+  it('duckdb reads every value exactly', () => {
+    assert.equal(seen.duckdb.num_rows, rows.length);
+    assert.deepEqual(seen.duckdb.rows, canonRows(allTypesSchema, rows));
+  });
+
+  it('pyarrow sees PARQUET:field_id on every field, list elements and map keys/values included', () => {
+    assert.deepEqual(seen.pyarrow.field_ids, arrowPaths(allTypesSchema.fields));
+  });
+
+  it("duckdb's parquet_schema() shows the field ids, with Iceberg's list/key_value group names", () => {
+    assert.deepEqual(seen.duckdb.field_ids, parquetPaths(allTypesSchema.fields));
+  });
+
+  it('pyiceberg converts the file schema back into the same Iceberg schema', () => {
+    assert.deepEqual(seen.pyiceberg.file_schema.fields, JSON.parse(JSON.stringify(allTypesSchema.fields)));
+  });
+
+  it("uses Iceberg's Parquet physical and logical types", () => {
+    const c = seen.pyarrow.columns;
+    assert.deepEqual(c.dec, { physical: 'INT64', logical: 'Decimal(precision=10, scale=2)' });
+    assert.deepEqual(c.dec38, { physical: 'FIXED_LEN_BYTE_ARRAY', logical: 'Decimal(precision=38, scale=10)' });
+    assert.deepEqual(c.day, { physical: 'INT32', logical: 'Date' });
+    assert.deepEqual(c.t, { physical: 'INT64', logical: 'Time(isAdjustedToUTC=false, timeUnit=microseconds)' });
+    assert.match(c.ts.logical, /^Timestamp\(isAdjustedToUTC=false, timeUnit=microseconds/);
+    assert.match(c.tstz.logical, /^Timestamp\(isAdjustedToUTC=true, timeUnit=microseconds/);
+    assert.equal(c.u.physical, 'FIXED_LEN_BYTE_ARRAY');
+    assert.equal(c.fx.physical, 'FIXED_LEN_BYTE_ARRAY');
+    assert.deepEqual(c.s, { physical: 'BYTE_ARRAY', logical: 'String' });
+    assert.deepEqual(c.bin, { physical: 'BYTE_ARRAY', logical: 'None' });
+    assert.equal(seen.pyarrow.arrow_types.u, 'extension<arrow.uuid>');
+    for (const rg of seen.pyarrow.row_groups) {
+      for (const chunk of rg.columns) {
+        assert.equal(chunk.compression, 'ZSTD', chunk.path);
+        assert.ok(chunk.null_count !== null, `statistics written for ${chunk.path}`);
+      }
+    }
+  });
+
+  it('value, null and size counts equal what pyiceberg derives from the footer', () => {
+    const py = seen.pyiceberg.stats;
+    assert.equal(py.record_count, rows.length);
+    assert.deepEqual(toNumbers(result.stats.valueCounts), py.value_counts);
+    assert.deepEqual(toNumbers(result.stats.nullValueCounts), py.null_value_counts);
+    assert.deepEqual(toNumbers(result.stats.columnSizes), py.column_sizes);
+    assert.deepEqual(result.stats.splitOffsets?.map(Number), py.split_offsets);
+  });
+
+  it('bounds equal the ones pyiceberg derives from the Parquet statistics', () => {
+    const py = seen.pyiceberg.stats;
+    const lower = Object.fromEntries([...result.stats.lowerBounds].map(([k, v]) => [String(k), hex(v)]));
+    const upper = Object.fromEntries([...result.stats.upperBounds].map(([k, v]) => [String(k), hex(v)]));
+    for (const [id, bound] of Object.entries(py.lower_bounds)) assert.equal(lower[id], bound, `lower bound of field ${id}`);
+    for (const [id, bound] of Object.entries(py.upper_bounds)) {
+      if (id === '14') {
+        // binary max fe ff*19 truncated to 16 bytes: Java's BinaryUtil.truncateBinaryMax drops the
+        // bytes after the incremented one (-> ff); pyiceberg keeps them (-> ff*16). Both are valid.
+        assert.equal(upper[id], 'ff');
+        assert.ok(bound.startsWith(upper[id]));
+        continue;
+      }
+      assert.equal(upper[id], bound, `upper bound of field ${id}`);
+    }
+    // pyiceberg keeps no bounds below a struct; Iceberg's Java writer does (not below lists or maps).
+    const structMembers = ['17', '18', '20', '21'];
+    assert.deepEqual(Object.keys(lower).sort(), [...Object.keys(py.lower_bounds), ...structMembers].sort());
+    assert.deepEqual(Object.keys(upper).sort(), [...Object.keys(py.upper_bounds), ...structMembers].sort());
+  });
+
+  it('bounds of struct members and NaN counts match a direct computation over the rows', () => {
+    const st = rows.map((r) => r.st as Row | null).filter((s): s is Row => s !== null);
+    const inner = st.map((s) => s.inner as Row | null).filter((s): s is Row => s !== null);
+    const present = <T>(vs: Value[]): T[] => vs.filter((v) => v !== null) as T[];
+    const a = present<number>(st.map((s) => s.a));
+    const b = present<string>(st.map((s) => s.b)).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    const x = present<number>(inner.map((s) => s.x)).filter((v) => !Number.isNaN(v));
+    const y = present<bigint>(inner.map((s) => s.y)).sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+    const s = result.stats;
+    assert.deepEqual(s.lowerBounds.get(17), serializeBound('int', Math.min(...a)));
+    assert.deepEqual(s.upperBounds.get(17), serializeBound('int', Math.max(...a)));
+    assert.equal(s.minValues.get(18), b[0]);
+    assert.equal(s.maxValues.get(18), b[b.length - 1]);
+    assert.deepEqual(s.lowerBounds.get(20), serializeBound('double', Math.min(...x)));
+    assert.deepEqual(s.upperBounds.get(20), serializeBound('double', Math.max(...x)));
+    assert.equal(s.minValues.get(21), y[0]);
+    assert.equal(s.maxValues.get(21), y[y.length - 1]);
+
+    const nans = (vs: Value[]): number => vs.filter((v) => typeof v === 'number' && Number.isNaN(v)).length;
+    assert.deepEqual(toNumbers(s.nanValueCounts), {
+      '4': nans(rows.map((r) => r.f)),
+      '5': nans(rows.map((r) => r.d)),
+      '20': nans(inner.map((r) => r.x)),
+    });
+    assert.equal(s.nanValueCounts.get(4), 1n);
+  });
+
+  it('keeps signed zero, infinities and untruncated raw min/max values', () => {
+    const s = result.stats;
+    assert.ok(Object.is(s.minValues.get(4), Math.min(...rows.map((r) => r.f as number).filter((v) => v !== null && !Number.isNaN(v)))));
+    assert.equal(s.maxValues.get(4), Number.POSITIVE_INFINITY);
+    assert.equal(s.minValues.get(5), Number.NEGATIVE_INFINITY);
+    assert.equal(s.maxValues.get(12), '😀 grinning face, longer than sixteen code points');
+    assert.equal(s.minValues.get(13), '00000000-0000-0000-0000-000000000000');
+    assert.equal(s.maxValues.get(7), 10n ** 38n - 1n);
+    assert.equal(s.minValues.get(3), -(2n ** 63n));
+    assert.equal(s.maxValues.get(1), true);
+    assert.equal(s.minValues.get(1), false);
+    assert.ok(!s.minValues.has(23), 'no bounds inside a list');
+    assert.ok(!s.minValues.has(29), 'no bounds inside a map');
+  });
+
+  it('our footer reader agrees with pyarrow', () => {
+    const footer = readParquetFooter(result.bytes);
+    assert.equal(footer.numRows, BigInt(rows.length));
+    const chunks = seen.pyarrow.row_groups[0].columns;
+    assert.deepEqual(
+      footer.rowGroups[0].columns.map((c) => [c.path.join('.'), Number(c.numValues), Number(c.nullCount), Number(c.totalCompressedSize)]),
+      chunks.map((c) => [c.path, c.num_values, c.null_count, c.total_compressed_size]),
+    );
+  });
+});
+
+describe('ParquetFileBuilder: row groups', () => {
+  it('reports one split offset per row group, at the start of its first page', async () => {
+    const rows = randomRows(350, 7);
+    const result = write(allTypesSchema, rows, { rowGroupRows: 100 });
+    const seen = await readBack(result.bytes, allTypesSchema);
+    assert.equal(seen.pyarrow.row_groups.length, 4);
+    assert.deepEqual(
+      result.stats.splitOffsets?.map(Number),
+      seen.pyarrow.row_groups.map((rg) => rg.columns[0].dictionary_page_offset ?? rg.columns[0].data_page_offset),
+    );
+    assert.deepEqual(result.stats.splitOffsets?.map(Number), seen.pyiceberg.stats.split_offsets);
+    assert.deepEqual(toNumbers(result.stats.columnSizes), seen.pyiceberg.stats.column_sizes);
+    assert.deepEqual(toNumbers(result.stats.valueCounts), seen.pyiceberg.stats.value_counts);
+    assert.deepEqual(toNumbers(result.stats.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
+    assert.deepEqual(seen.duckdb.rows, canonRows(allTypesSchema, rows));
+  });
+});
+
+describe('ParquetFileBuilder: size and lifecycle', () => {
+  const stringsSchema: Schema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: [
+      { id: 1, name: 'environment', required: true, type: 'string' },
+      { id: 2, name: 'service', required: true, type: 'string' },
+      { id: 3, name: 'status', required: false, type: 'string' },
+      { id: 4, name: 'message', required: false, type: 'string' },
+    ],
+  };
+
+  it('writes 200k rows; the memory estimate tracks the raw data', async () => {
+    const n = 200_000;
+    const builder = new ParquetFileBuilder(stringsSchema);
+    let rawBytes = 0;
+    const envs = ['prod', 'staging', 'dev'];
+    for (let i = 0; i < n; i++) {
+      const row: Row = {
+        environment: envs[i % 3],
+        service: `service-${i % 17}`,
+        status: i % 10 === 0 ? null : i % 7 === 0 ? 'error' : 'ok',
+        message: `request ${i} handled in ${i % 1000} ms`,
+      };
+      for (const v of Object.values(row)) if (typeof v === 'string') rawBytes += Buffer.byteLength(v);
+      builder.append(row);
+    }
+    assert.equal(builder.recordCount, n);
+    const estimate = builder.estimatedBytes;
+    // UTF-8 payload plus 4-byte offsets per value and validity bits: between 1x and 3x the payload.
+    assert.ok(estimate >= rawBytes, `estimate ${estimate} >= raw ${rawBytes}`);
+    assert.ok(estimate <= rawBytes + n * 4 * 4 + n, `estimate ${estimate} within payload + offsets + validity`);
+    const result = builder.finish();
+    assert.equal(result.recordCount, n);
+    assert.ok(result.bytes.length < rawBytes / 4, `zstd + dictionary compress (${result.bytes.length} of ${rawBytes})`);
+    const seen = await readBack(result.bytes, stringsSchema, { summary: true });
+    assert.equal(seen.duckdb.num_rows, n);
+    assert.equal(seen.pyarrow.num_rows, n);
+    assert.deepEqual(toNumbers(result.stats.nullValueCounts), { '1': 0, '2': 0, '3': n / 10, '4': 0 });
+    assert.deepEqual(toNumbers(result.stats.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
+  });
+
+  it('estimatedBytes grows with every append', () => {
+    const builder = new ParquetFileBuilder(allTypesSchema);
+    let last = builder.estimatedBytes;
+    assert.ok(last < 100, `an empty builder holds only offsets' first entries (${last})`);
+    for (const row of edgeRows) {
+      builder.append(row);
+      assert.ok(builder.estimatedBytes > last);
+      last = builder.estimatedBytes;
+    }
+  });
+
+  it('writes an empty file that readers accept', async () => {
+    const result = new ParquetFileBuilder(allTypesSchema).finish();
+    assert.equal(result.recordCount, 0);
+    const seen = await readBack(result.bytes, allTypesSchema);
+    assert.equal(seen.pyarrow.num_rows, 0);
+    assert.equal(seen.duckdb.num_rows, 0);
+    assert.equal(result.stats.lowerBounds.size, 0);
+    assert.equal(result.stats.valueCounts.get(2), 0n);
+  });
+
+  it('fails if a required field is null, and stays poisoned', () => {
+    const builder = new ParquetFileBuilder(stringsSchema);
+    builder.append({ environment: 'a', service: 'b', status: null, message: null });
+    assert.throws(
+      () => builder.append({ environment: 'a', service: null, status: null, message: null }),
+      (err: unknown) => err instanceof FloeError && err.code === 'FLOE_SCHEMA_INVALID' && /field 2 is required/.test(err.message),
+    );
+    assert.throws(() => builder.append({ environment: 'a', service: 'b', status: null, message: null }), /poisoned/);
+    assert.throws(() => builder.finish(), /poisoned/);
+  });
+
+  it('fails if used after finish', () => {
+    const builder = new ParquetFileBuilder(stringsSchema);
+    builder.finish();
+    assert.throws(() => builder.append({ environment: 'a', service: 'b', status: null, message: null }), /already finished/);
+    assert.throws(() => builder.finish(), /already finished/);
+  });
+
+  it('fails if a fixed value has the wrong width', () => {
+    const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'f', required: true, type: 'fixed[4]' }] };
+    assert.throws(() => new ParquetFileBuilder(schema).append({ f: new Uint8Array(3) }), /fixed\[4\] but the row holds 3 bytes/);
+  });
+
+  it('validates options, naming the path and the value', () => {
+    assert.deepEqual(resolveParquetFileOptions({}), { compression: 'zstd', rowGroupRows: 1_048_576, boundTruncateLength: 16 });
+    assert.throws(
+      () => resolveParquetFileOptions({ rowGroupRows: 0, compression: 'lz4' as never }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.issues.some((i) => i.path === 'parquet.rowGroupRows' && i.message.includes('got 0')) &&
+        err.issues.some((i) => i.path === 'parquet.compression' && i.message.includes('"lz4"')),
+    );
+    assert.deepEqual(parquetOptionsFromEnv({ FLOE_PARQUET_COMPRESSION: 'snappy', FLOE_PARQUET_ROW_GROUP_ROWS: '5000' }), {
+      compression: 'snappy',
+      rowGroupRows: 5000,
+    });
+  });
+
+  it('honours the bound truncation length', () => {
+    const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 's', required: true, type: 'string' }] };
+    const result = write(schema, [{ s: 'abcdefgh' }, { s: 'abcdefgz' }], { boundTruncateLength: 4 });
+    assert.equal(Buffer.from(result.stats.lowerBounds.get(1) as Uint8Array).toString(), 'abcd');
+    assert.equal(Buffer.from(result.stats.upperBounds.get(1) as Uint8Array).toString(), 'abce');
+    assert.equal(result.stats.maxValues.get(1), 'abcdefgz');
+  });
+});
