@@ -33,6 +33,8 @@ export interface AgentOptions {
 interface TableSlot {
   name: string;
   table: TableConfig;
+  /** The table's definition and its cluster's, to tell which tables a new configuration changes. */
+  fingerprint: string;
   pipeline: TablePipeline | null;
   problem: string | null;
   retry: NodeJS.Timeout | null;
@@ -54,17 +56,24 @@ export class Agent {
   #server: Server | null = null;
   #lagTimer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #config: Config;
+  #applying: Promise<void> = Promise.resolve();
   url: string | null = null;
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
+    this.#config = opts.config;
     this.agentId = opts.agentId ?? `floe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.metrics = new AgentMetrics(opts.env ?? process.env);
     this.log = opts.log ?? createLogger({ agent: this.agentId });
   }
 
+  get config(): Config {
+    return this.#config;
+  }
+
   async start(): Promise<void> {
-    const { config } = this.opts;
+    const config = this.#config;
     this.store = openStoreAt(parseBucketUrl(config.destination_bucket_url), this.opts.env ?? process.env);
     if (this.opts.listen !== undefined) {
       const app = createHttpApp(this.metrics, { readinessProblems: () => this.readinessProblems() });
@@ -75,7 +84,7 @@ export class Agent {
     }
     for (const table of config.tables) {
       const name = tableName(table);
-      this.#slots.set(name, { name, table, pipeline: null, problem: 'starting', retry: null, attempts: 0 });
+      this.#slots.set(name, { name, table, fingerprint: fingerprint(config, table), pipeline: null, problem: 'starting', retry: null, attempts: 0 });
     }
     await Promise.all([...this.#slots.values()].map((s) => this.#startSlot(s)));
     this.#lagTimer = setInterval(() => void this.#refreshLag(), 5000);
@@ -83,16 +92,19 @@ export class Agent {
   }
 
   async #startSlot(slot: TableSlot): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#slots.get(slot.name) !== slot) return;
     slot.attempts++;
-    const pipeline = this.#buildPipeline(slot.table);
+    let pipeline: TablePipeline | null = null;
     try {
-      await pipeline.start();
+      pipeline = this.#buildPipeline(slot.table);
       slot.pipeline = pipeline;
+      await pipeline.start();
       slot.problem = null;
       slot.attempts = 0;
     } catch (err) {
-      await pipeline.stop({ abandon: true }).catch(() => {});
+      slot.pipeline = null;
+      await pipeline?.stop({ abandon: true }).catch(() => {});
+      if (this.#stopped || this.#slots.get(slot.name) !== slot) return;
       slot.problem = (err as Error).message;
       const delay = Math.min(30_000, 1000 * 2 ** Math.min(slot.attempts - 1, 5));
       this.log.error('table pipeline failed to start; retrying', { table: slot.name, error: err, retryInMs: delay });
@@ -100,8 +112,51 @@ export class Agent {
     }
   }
 
+  /**
+   * Moves to a new configuration: tables that are new start ingesting, removed ones stop (their
+   * data stays in the bucket, as the seed promises), changed ones (schema, flush policy, cluster
+   * settings) restart — a changed schema is committed as a new Iceberg schema on the way.
+   * Calls are serialized; the bucket cannot change under a running agent.
+   */
+  applyConfig(config: Config): Promise<void> {
+    const run = this.#applying.then(() => this.#apply(config));
+    this.#applying = run.catch(() => {});
+    return run;
+  }
+
+  async #apply(config: Config): Promise<void> {
+    if (this.#stopped) return;
+    if (config.destination_bucket_url !== this.#config.destination_bucket_url) {
+      throw new Error(
+        `destination_bucket_url cannot change under a running agent (${this.#config.destination_bucket_url} -> ${config.destination_bucket_url})`,
+      );
+    }
+    this.#config = config;
+    const wanted = new Map(config.tables.map((t) => [tableName(t), t] as const));
+    const stops: Promise<void>[] = [];
+    const starts: TableSlot[] = [];
+    for (const [name, slot] of this.#slots) {
+      const next = wanted.get(name);
+      if (next && fingerprint(config, next) === slot.fingerprint) continue;
+      this.#slots.delete(name);
+      if (slot.retry) clearTimeout(slot.retry);
+      slot.retry = null;
+      stops.push((slot.pipeline?.stop() ?? Promise.resolve()).catch((err) => this.log.warn('stopping table failed', { table: name, error: err })));
+      this.log.info(next ? 'table changed; restarting it' : 'table removed from the configuration; ingestion stops, data stays', { table: name });
+    }
+    await Promise.all(stops);
+    for (const [name, table] of wanted) {
+      if (this.#slots.has(name)) continue;
+      const slot: TableSlot = { name, table, fingerprint: fingerprint(config, table), pipeline: null, problem: 'starting', retry: null, attempts: 0 };
+      this.#slots.set(name, slot);
+      starts.push(slot);
+    }
+    await Promise.all(starts.map((s) => this.#startSlot(s)));
+    this.log.info('configuration applied', { tables: [...this.#slots.keys()] });
+  }
+
   #buildPipeline(table: TableConfig): TablePipeline {
-    const { config } = this.opts;
+    const config = this.#config;
     const env = this.opts.env ?? process.env;
     const name = tableName(table);
     const cluster = config.source_clusters.find((c) => c.name === table.source_cluster_name);
@@ -166,4 +221,9 @@ export class Agent {
     if (this.#server) await new Promise<void>((r) => this.#server!.close(() => r()));
     this.log.info('agent stopped');
   }
+}
+
+function fingerprint(config: Config, table: TableConfig): string {
+  const cluster = config.source_clusters.find((c) => c.name === table.source_cluster_name);
+  return JSON.stringify({ table, cluster });
 }

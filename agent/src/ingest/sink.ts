@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Schema } from '../schema/types.ts';
 import type { ObjectStore } from '../store/store.ts';
-import { IcebergTable, AppendFiles, CommitRefused, dataFileFromParquet, hourToString, type DataFile } from '../iceberg/index.ts';
+import { IcebergTable, AppendFiles, CommitRefused, SetSchema, currentSchema, dataFileFromParquet, hourToString, type DataFile } from '../iceberg/index.ts';
+import { assertMigration } from '../schema/evolution.ts';
 import type { TableBatch } from '../batch/batch.ts';
 import type { ParquetFileBuilder } from '../parquet/writer.ts';
 import { DLQ_SCHEMA, KAFKA_TIMESTAMP_COLUMN } from './tables.ts';
@@ -58,7 +59,19 @@ export class TableSink {
       partitioning: this.partitioning === 'hour' ? { hour: KAFKA_TIMESTAMP_COLUMN } : 'unpartitioned',
       properties: { 'floe.table-name': this.name, 'floe.kafka.topic': this.topic },
     });
+    await this.#reconcileSchema();
     this.committed = this.#table.committedOffsets(this.topic);
+  }
+
+  // The declared schema is the wanted state: when it differs from the table's current schema, the
+  // change must be an allowed migration, committed as a new Iceberg schema (new schema id). Files
+  // written before keep their schema; readers project them onto the new one by field id.
+  async #reconcileSchema(): Promise<void> {
+    const table = this.table;
+    const current = currentSchema(table.metadata);
+    if (sameFields(current.fields, this.schema.fields)) return;
+    assertMigration(current, this.schema, { path: `${this.name}.schema` });
+    await table.commit([new SetSchema(this.schema)]);
   }
 
   /** Writes the batch's files and commits them. Refused (ok: false) when the offsets overlap. */
@@ -116,4 +129,8 @@ export class TableSink {
     const partition: Record<string, number> = hour === null ? {} : { [`${KAFKA_TIMESTAMP_COLUMN}_hour`]: hour };
     return dataFileFromParquet(`${this.table.location.replace(/\/+$/, '')}/${rel}`, out.bytes.byteLength, out.stats, partition, out.recordCount);
   }
+}
+
+function sameFields(a: Schema['fields'], b: Schema['fields']): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
