@@ -163,13 +163,17 @@ export class Agent {
     if (!cluster) throw new Error(`table ${name}: source cluster ${table.source_cluster_name} is not defined`);
     const declared = declaredSchema(table);
     const decoder = createDecoder(table.source_format, declared);
+    // The table's recorded offsets decide where the source starts (source/kafka.ts). The DLQ table
+    // commits before the table, so the table's offsets are a safe start for both.
+    let pipeline: TablePipeline | null = null;
     const source = new KafkaSource({
       connection: resolveConnection(cluster, env),
       topic: table.source_topic,
       groupId: `floe.${name}`,
       clientId: `${this.agentId}.${name}`,
+      startOffsets: () => pipeline?.main.committed ?? new Map(),
     });
-    return new TablePipeline({
+    pipeline = new TablePipeline({
       tableName: name,
       topic: table.source_topic,
       schema: tableSchema(declared),
@@ -187,6 +191,7 @@ export class Agent {
       metrics: this.metrics,
       log: this.log.child({ table: name }),
     });
+    return pipeline;
   }
 
   async #refreshLag(): Promise<void> {

@@ -250,3 +250,24 @@ test('SASL/SCRAM over TLS with the seed credential fields; a wrong password fail
     await wrong.stop();
   }
 });
+
+test('a new table reads its topic from the beginning even when the consumer group has offsets (regression)', { timeout: 300_000 }, async () => {
+  const topic = uniqueTopic('fresh-table');
+  await createTopic(topic, { partitions: 2 });
+  const values = Array.from({ length: 400 }, (_, i) => ({ environment: 'e', service: 's', status: 'ok', message: `m${i}` }));
+  await produceJson(topic, values);
+  // The first warehouse ingests everything and leaves group offsets at the topic's end.
+  const first = freshS3Warehouse('fresh-a');
+  const a = AgentProcess.start({ configYaml: rigConfigYaml({ bucketUrl: first.bucketUrl, tables: [table(topic)] }), name: 'fresh-a' });
+  agents.push(a);
+  await waitCaughtUp(topic, first.tableRoot(`rig+${topic}`), 120_000, () => a.tail(5));
+  await a.stop();
+  // Same table name, same consumer group, empty warehouse: the table, not the group, decides.
+  const second = freshS3Warehouse('fresh-b');
+  const b = AgentProcess.start({ configYaml: rigConfigYaml({ bucketUrl: second.bucketUrl, tables: [table(topic)] }), name: 'fresh-b' });
+  agents.push(b);
+  const root = second.tableRoot(`rig+${topic}`);
+  await waitCaughtUp(topic, root, 120_000, () => b.tail(5));
+  assertSameRows((await readIceberg(root)).rows, values, { columns: ['environment', 'service', 'status', 'message'] });
+  await b.stop();
+});

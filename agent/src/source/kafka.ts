@@ -1,10 +1,11 @@
 // The Kafka side of the agent: one consumer-group member per table, reading raw records.
 //
-// Where a partition is read from does not decide correctness: the stream (re)starts at the group's
-// committed offsets (which the agent commits only after a table commit, so they never run ahead of
-// the table), and the ingest loop drops every record below the offsets the table has recorded.
-// On a group rejoin the client rewinds to the group's offsets; `Positions` below keeps that from
-// feeding the same record twice into one batch.
+// The table decides where reading starts, not the consumer group: every stream starts at the offsets
+// the table records (`startOffsets`), and at the earliest retained offset for a partition the table
+// has never seen (a new or re-created table reads its topic from the beginning). Group offsets are
+// committed after each table commit, for lag monitoring only. The ingest loop still drops any
+// record below the table's offsets, and a commit that overlaps another agent's is refused, after
+// which the stream restarts from the table's fresh offsets.
 
 import { Consumer, MessagesStreamModes, MessagesStreamFallbackModes, type MessagesStream } from '@platformatic/kafka';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
@@ -38,6 +39,8 @@ export interface SourceRecord {
 export interface KafkaSourceOptions {
   connection: ClusterConnection;
   topic: string;
+  /** Next offset per partition as recorded by the table; read again at every (re)start. */
+  startOffsets: () => Map<number, bigint>;
   groupId: string;
   clientId: string;
   /** Upper bound on records the client buffers ahead of the loop. */
@@ -118,10 +121,19 @@ export class KafkaSource {
 
   async #startStream(): Promise<void> {
     const consumer = this.#consumer!;
+    const { topic } = this.options;
     try {
+      const earliest = (await consumer.listOffsets({ topics: [topic], timestamp: -2n } as never)).get(topic) ?? [];
+      const recorded = this.options.startOffsets();
+      const offsets = earliest.map((first, partition) => {
+        const t = recorded.get(partition);
+        // Below the earliest retained offset the records are gone from Kafka: start at what exists.
+        return { topic, partition, offset: t !== undefined && t > first ? t : first };
+      });
       this.#stream = await consumer.consume({
-        topics: [this.options.topic],
-        mode: MessagesStreamModes.COMMITTED,
+        topics: [topic],
+        mode: MessagesStreamModes.MANUAL,
+        offsets,
         fallbackMode: MessagesStreamFallbackModes.EARLIEST,
         autocommit: false,
       });
