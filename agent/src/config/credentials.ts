@@ -11,27 +11,15 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import type { SaslMechanism, SourceCluster } from './model.ts';
+import type { ClusterConnection } from '../source/kafka.ts';
 
 export const ENV_PREFIX = 'TABLEFLOW_';
 
-/** Structurally the `tls`/`sasl` part of source/kafka.ts ClusterConnection. */
-export interface ResolvedCredentials {
-  tls?: {
-    /** Verify the broker's certificate chain and host name (`!tls_insecure_skip_verify`). */
-    verify: boolean;
-    /** PEM text of the CA bundle; the host's root certificates when absent. */
-    ca?: string;
-    /** PEM client certificate and key, for mTLS. */
-    cert?: string;
-    key?: string;
-  };
-  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
-}
+/** The `tls`/`sasl` part of a cluster connection, secrets resolved. */
+export type ResolvedCredentials = Omit<ClusterConnection, 'brokers'>;
 
 /** Everything needed to reach one cluster: `host:port` brokers plus resolved credentials. */
-export interface ResolvedConnection extends ResolvedCredentials {
-  brokers: string[];
-}
+export type ResolvedConnection = ClusterConnection;
 
 const MECHANISMS: Record<SaslMechanism, 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'> = {
   plain: 'PLAIN',

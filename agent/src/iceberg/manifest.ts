@@ -11,6 +11,7 @@
 // snapshot's sequence number is only final once the commit wins); readers take them from the
 // manifest list entry. EXISTING and DELETED entries carry explicit values.
 
+import type { ParquetFileStats as WriterStats } from '../parquet/writer.ts';
 import { FloeError } from '../errors.ts';
 import { compareValues } from '../schema/bounds.ts';
 import type { PrimitiveType, Schema, Value } from '../schema/types.ts';
@@ -29,17 +30,8 @@ export type EntryStatus = (typeof EntryStatus)[keyof typeof EntryStatus];
 export const DataFileContent = { DATA: 0, POSITION_DELETES: 1, EQUALITY_DELETES: 2 } as const;
 export type DataFileContent = (typeof DataFileContent)[keyof typeof DataFileContent];
 
-/** Column statistics of a Parquet file, keyed by Iceberg field id (what the Parquet writer returns). */
-export interface ParquetFileStats {
-  columnSizes: Map<number, bigint>;
-  valueCounts: Map<number, bigint>;
-  nullValueCounts: Map<number, bigint>;
-  nanValueCounts: Map<number, bigint>;
-  lowerBounds: Map<number, Uint8Array>;
-  upperBounds: Map<number, Uint8Array>;
-  /** Start offset of each row group, ascending. */
-  splitOffsets?: bigint[];
-}
+/** Column statistics of a Parquet file, keyed by Iceberg field id: the writer's, minus the raw min/max. */
+export type ParquetFileStats = Omit<WriterStats, 'minValues' | 'maxValues'>;
 
 /** A data (or delete) file as a manifest describes it. */
 export interface DataFile {

@@ -1,12 +1,11 @@
 // Object stores: the interface, both implementations, and `openStore(bucketUrl)`.
 //
-// Bucket URLs (seed format plus file://):
+// Bucket URLs (seed format plus file://, parsed by config/bucket.ts):
 //   s3://bucket?region=eu-west-1&prefix=warehouse   -> S3Store, root = bucket/warehouse
 //   file:///abs/path?prefix=warehouse                -> FileStore, root = /abs/path/warehouse
-// A path after the bucket (`s3://bucket/a/b`) is accepted too and comes before `prefix`.
 
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { parseBucketUrl } from '../config/bucket.ts';
 import { FloeError } from '../errors.ts';
 import { FileStore } from './file.ts';
 import { S3Store, s3OptionsFromEnv, type S3StoreOptions } from './s3.ts';
@@ -56,55 +55,10 @@ export function openStoreAt(loc: StoreLocation, env: NodeJS.ProcessEnv = process
 }
 
 /**
- * Opens the object store a bucket URL names. Throws FLOE_CONFIG_INVALID for a malformed URL.
- * S3 URLs also take `endpoint` (URL or host:port), `s3ForcePathStyle` / `use_path_style` and
- * `disableSSL`, as the configuration's bucket URLs do.
+ * Opens the object store a bucket URL names (`s3://bucket?region=..&prefix=..`, `file:///path`;
+ * parsed by config/bucket.ts, which also takes MinIO's `endpoint` and path-style parameters).
+ * Throws FLOE_CONFIG_INVALID for a malformed URL, naming the value.
  */
 export function openStore(bucketUrl: string, options: OpenStoreOptions = {}): ObjectStore {
-  let url: URL;
-  try {
-    url = new URL(bucketUrl);
-  } catch (err) {
-    throw new FloeError('FLOE_CONFIG_INVALID', `bucket URL ${JSON.stringify(bucketUrl)} is not a URL`, { cause: err });
-  }
-  const q = url.searchParams;
-  const prefixParam = q.get('prefix');
-  const env = options.env ?? process.env;
-  switch (url.protocol) {
-    case 's3:': {
-      const bucket = decodeURIComponent(url.hostname);
-      if (!bucket) {
-        throw new FloeError('FLOE_CONFIG_INVALID', `bucket URL ${JSON.stringify(bucketUrl)} names no bucket`);
-      }
-      const loc: StoreLocation = {
-        kind: 's3',
-        bucket,
-        prefix: joinPrefix(decodeURIComponent(url.pathname), prefixParam),
-        forcePathStyle: q.get('s3ForcePathStyle') === 'true' || q.get('use_path_style') === 'true',
-      };
-      const region = q.get('region');
-      if (region) loc.region = region;
-      let endpoint = q.get('endpoint');
-      if (endpoint) {
-        if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) endpoint = `${q.get('disableSSL') === 'true' ? 'http' : 'https'}://${endpoint}`;
-        loc.endpoint = endpoint;
-      }
-      return openStoreAt(loc, env, options.s3);
-    }
-    case 'file:': {
-      if (url.host !== '' && url.host !== 'localhost') {
-        throw new FloeError(
-          'FLOE_CONFIG_INVALID',
-          `bucket URL ${JSON.stringify(bucketUrl)}: file URLs must be absolute (file:///path), got host ${JSON.stringify(url.host)}`,
-        );
-      }
-      const base = fileURLToPath(new URL(url.pathname, 'file://'));
-      return openStoreAt({ kind: 'file', path: base, prefix: joinPrefix(prefixParam) }, env);
-    }
-    default:
-      throw new FloeError(
-        'FLOE_CONFIG_INVALID',
-        `bucket URL ${JSON.stringify(bucketUrl)}: unsupported scheme ${JSON.stringify(url.protocol)} (use s3:// or file://)`,
-      );
-  }
+  return openStoreAt(parseBucketUrl(bucketUrl), options.env ?? process.env, options.s3);
 }
