@@ -182,6 +182,7 @@ export class Agent {
       store: this.store,
       tablePrefix: tablePrefix(name),
       dlqPrefix: table.dlq.enabled ? tablePrefix(`${name}+dlq`) : null,
+      delta: table.delta.enabled,
       source,
       flush: {
         maxBytes: table.flush.max_bytes,

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { createTopic, produceJson, uniqueTopic, readIcebergBoth, assertSameRows, endOffsets } from '../helpers/index.ts';
 import { AgentProcess, rigConfigYaml } from './agent-process.ts';
-import { tableEntry, freshS3Warehouse, waitCaughtUp, committedOffsets } from './fixtures.ts';
+import { tableEntry, freshS3Warehouse, waitCaughtUp, committedOffsets, assertDeltaMirrorsIceberg } from './fixtures.ts';
+import { readDelta } from '../helpers/readers.ts';
 
 const TOTAL = Number(process.env.FLOE_E2E_FAULT_RECORDS ?? 200_000);
 const CHUNK = 10_000;
@@ -92,9 +93,13 @@ test(`every one of ${TOTAL} records exactly once despite SIGKILLs and a second a
   const keys = new Set(read.rows.map((r) => `${r._kafka_partition}/${r._kafka_offset}`));
   assert.equal(keys.size, read.rows.length, 'some Kafka record landed twice');
   assertSameRows(read.rows, expected, { columns: ['id', 'payload'], what: 'table after faults' });
+  // SIGKILLs also fell between Iceberg commits and their Delta projection: the Delta log must still
+  // hold exactly one commit per Iceberg snapshot, none doubled or skipped, and read the same rows.
+  const mirror = await assertDeltaMirrorsIceberg(wh.bucketUrl, `rig+${topic}`, root);
+  assertSameRows((await readDelta(root)).rows, expected, { columns: ['id', 'payload'], what: 'delta table after faults' });
   const ends = await endOffsets(topic);
   const c = await committedOffsets(root);
   assert.deepEqual([...c.entries()].sort((a, b) => a[0] - b[0]), ends.map((e, p) => [p, e]));
   assert.equal(ends.reduce((a, b) => a + b, 0), TOTAL);
-  process.stderr.write(`exactly-once: ${TOTAL} records, ${kills} SIGKILLs, ${read.filesScanned} data files\n`);
+  process.stderr.write(`exactly-once: ${TOTAL} records, ${kills} SIGKILLs, ${read.filesScanned} data files, ${mirror.versions} Delta commits\n`);
 });

@@ -8,6 +8,7 @@ import { endOffsets } from '../helpers/kafka.ts';
 import { inspectIceberg } from '../helpers/readers.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { uniquePrefix } from '../helpers/names.ts';
+import { openStore } from '../../agent/src/store/index.ts';
 
 const SEED = fileURLToPath(new URL('../../examples/config/seed-example.yaml', import.meta.url));
 
@@ -70,4 +71,53 @@ export async function waitCaughtUp(topic: string, tableRoot: string, timeoutMs =
     },
     { timeoutMs, intervalMs: 1500, until: (v) => v.ok, what: `table ${tableRoot} to catch up with ${topic}` },
   );
+}
+
+/**
+ * The Delta log's commits as stored (version -> the Iceberg snapshot each projects), and the
+ * newest checkpoint, read straight from the bucket.
+ */
+export async function deltaLog(bucketUrl: string, tableName: string): Promise<{ commits: { version: number; snapshotId: string | null }[]; lastCheckpoint: number | null }> {
+  const rig = loadRig();
+  const store = openStore(bucketUrl, {
+    env: { ...process.env, AWS_ENDPOINT_URL_S3: rig.s3.endpoint, AWS_ACCESS_KEY_ID: rig.s3.accessKey, AWS_SECRET_ACCESS_KEY: rig.s3.secretKey, AWS_REGION: rig.s3.region },
+  });
+  const dir = `_tableflow/${tableName}/_delta_log/`;
+  const commits: { version: number; snapshotId: string | null }[] = [];
+  for await (const o of store.list(dir)) {
+    const m = /(\d{20})\.json$/.exec(o.key);
+    if (!m) continue;
+    const text = new TextDecoder().decode((await store.get(o.key))!);
+    let snapshotId: string | null = null;
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const a = JSON.parse(line) as { commitInfo?: { floe?: { icebergSnapshotId?: string } } };
+      if (a.commitInfo?.floe?.icebergSnapshotId) snapshotId = a.commitInfo.floe.icebergSnapshotId;
+    }
+    commits.push({ version: Number(m[1]), snapshotId });
+  }
+  commits.sort((a, b) => a.version - b.version);
+  const lc = await store.get(`${dir}_last_checkpoint`);
+  const lastCheckpoint = lc ? (JSON.parse(new TextDecoder().decode(lc)) as { version: number }).version : null;
+  return { commits, lastCheckpoint };
+}
+
+/**
+ * Checks the Delta log projects the Iceberg history one to one: versions 0..N-1 with no gap, each
+ * naming a distinct Iceberg snapshot, in the order of the table's snapshots.
+ */
+export async function assertDeltaMirrorsIceberg(bucketUrl: string, tableName: string, tableRoot: string): Promise<{ versions: number; lastCheckpoint: number | null }> {
+  const info = await inspectIceberg(tableRoot);
+  const { commits, lastCheckpoint } = await deltaLog(bucketUrl, tableName);
+  const versions = commits.map((c) => c.version);
+  const expectedVersions = Array.from({ length: info.snapshots.length }, (_, i) => i);
+  if (JSON.stringify(versions) !== JSON.stringify(expectedVersions)) {
+    throw new Error(`delta log versions ${JSON.stringify(versions)} do not match the ${info.snapshots.length} Iceberg snapshots`);
+  }
+  const ordered = [...info.snapshots].sort((a, b) => a.sequenceNumber - b.sequenceNumber).map((s) => s.snapshotId);
+  const projected = commits.map((c) => c.snapshotId);
+  if (JSON.stringify(projected) !== JSON.stringify(ordered)) {
+    throw new Error(`delta commits project snapshots ${JSON.stringify(projected)}, Iceberg has ${JSON.stringify(ordered)}`);
+  }
+  return { versions: versions.length, lastCheckpoint };
 }

@@ -9,7 +9,8 @@ import { loadConfig } from '../../agent/src/config/index.ts';
 import { tableSchema } from '../../agent/src/config/index.ts';
 import { jsonLog, avroEvent } from '../../examples/producers/seed-data.ts';
 import { AgentProcess, rigConfigYaml } from './agent-process.ts';
-import { seedTables, tableEntry, freshS3Warehouse, waitCaughtUp, committedOffsets } from './fixtures.ts';
+import { seedTables, tableEntry, freshS3Warehouse, waitCaughtUp, committedOffsets, assertDeltaMirrorsIceberg } from './fixtures.ts';
+import { readDelta } from '../helpers/readers.ts';
 import { endOffsets } from '../helpers/kafka.ts';
 
 const agents: AgentProcess[] = [];
@@ -47,15 +48,22 @@ test('the seed tables land in MinIO exactly as produced (pyiceberg and duckdb)',
     avroRows.slice(0, 1000).map((r, i) => ({ key: Buffer.from(`u${i % 11}`), value: i % 2 ? frameForSchemaRegistry(encode(r), 42) : encode(r) })),
   );
 
-  const agent = AgentProcess.start({ configYaml: yaml, name: 'seed' });
+  // A checkpoint every 3 Delta commits, so the run spans several checkpoints.
+  const agent = AgentProcess.start({ configYaml: yaml, name: 'seed', env: { FLOE_DELTA_CHECKPOINT_INTERVAL: '3' } });
   agents.push(agent);
   await agent.waitReady();
-  // The rest arrives while the agent runs.
-  await produceJson(jsonTopic, jsonValues.slice(1500), { key: (_v, i) => `k${i % 17}` });
-  await produceBinary(
-    avroTopic,
-    avroRows.slice(1000).map((r, i) => ({ key: Buffer.from(`u${i % 11}`), value: i % 2 ? frameForSchemaRegistry(encode(r), 42) : encode(r) })),
-  );
+  // The rest arrives in waves while the agent runs, so it makes many commits.
+  const waves = 8;
+  for (let w = 0; w < waves; w++) {
+    const js = jsonValues.slice(1500 + (w * 1500) / waves, 1500 + ((w + 1) * 1500) / waves);
+    const av = avroRows.slice(1000 + (w * 1000) / waves, 1000 + ((w + 1) * 1000) / waves);
+    await produceJson(jsonTopic, js, { key: (_v, i) => `k${i % 17}` });
+    await produceBinary(
+      avroTopic,
+      av.map((r, i) => ({ key: Buffer.from(`u${i % 11}`), value: i % 2 ? frameForSchemaRegistry(encode(r), 42) : encode(r) })),
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+  }
 
   const jsonRoot = wh.tableRoot(`rig+${jsonTopic}`);
   const avroRoot = wh.tableRoot(`rig+${avroTopic}`);
@@ -82,6 +90,17 @@ test('the seed tables land in MinIO exactly as produced (pyiceberg and duckdb)',
     const ends = await endOffsets(topic);
     const c = await committedOffsets(root);
     assert.deepEqual([...c.entries()].sort((a, b) => a[0] - b[0]), ends.map((e, p) => [p, e]));
+  }
+  // The Delta log mirrors the Iceberg history one commit per snapshot, over at least two
+  // checkpoints, and deltalake (QueryBuilder, column mapping by id) reads the same rows.
+  for (const [name, root, rows, columns] of [
+    [`rig+${jsonTopic}`, jsonRoot, jsonRead.rows, ['environment', 'service', 'status', 'message']],
+    [`rig+${avroTopic}`, avroRoot, avroRead.rows, ['event_id', 'user_id', 'session_id', 'profile', 'device', 'cookies', 'event_attributes']],
+  ] as const) {
+    const mirror = await assertDeltaMirrorsIceberg(wh.bucketUrl, name, root);
+    assert.ok(mirror.lastCheckpoint !== null && mirror.lastCheckpoint >= 6, `${name}: want two checkpoints, last at ${mirror.lastCheckpoint} of ${mirror.versions} versions`);
+    const delta = await readDelta(root);
+    assertSameRows(delta.rows, rows, { columns: [...columns, '_kafka_partition', '_kafka_offset', '_kafka_timestamp'], what: `${name} through deltalake` });
   }
   const info = await inspectIceberg(avroRoot);
   assert.equal(info.formatVersion, 2);

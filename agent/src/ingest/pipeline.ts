@@ -33,6 +33,8 @@ export interface PipelineOptions {
   /** Key prefix of the table (…/_tableflow/<cluster>+<topic>/). */
   tablePrefix: string;
   dlqPrefix: string | null;
+  /** Publish the table (and its DLQ table) as Delta Lake too. */
+  delta: boolean;
   source: KafkaSource;
   flush: FlushPolicy;
   metrics: AgentMetrics;
@@ -61,8 +63,9 @@ export class TablePipeline {
 
   constructor(opts: PipelineOptions) {
     this.opts = opts;
-    this.main = new TableSink(opts.store, opts.tablePrefix, opts.schema, opts.partitioning, opts.topic, opts.tableName);
-    this.dlq = opts.dlqPrefix ? TableSink.dlq(opts.store, opts.dlqPrefix, opts.topic, `${opts.tableName}+dlq`) : null;
+    const sinkOptions = { delta: opts.delta, log: opts.log };
+    this.main = new TableSink(opts.store, opts.tablePrefix, opts.schema, opts.partitioning, opts.topic, opts.tableName, sinkOptions);
+    this.dlq = opts.dlqPrefix ? TableSink.dlq(opts.store, opts.dlqPrefix, opts.topic, `${opts.tableName}+dlq`, sinkOptions) : null;
     this.#batch = new TableBatch(this.main.schema);
     this.#dlqBatch = this.dlq ? new TableBatch(this.dlq.schema) : null;
   }

@@ -10,6 +10,8 @@ import { assertMigration } from '../schema/evolution.ts';
 import type { TableBatch } from '../batch/batch.ts';
 import type { ParquetFileBuilder } from '../parquet/writer.ts';
 import { DLQ_SCHEMA, KAFKA_TIMESTAMP_COLUMN } from './tables.ts';
+import { DeltaProjector, deltaOptionsFromEnv } from '../delta/index.ts';
+import type { Logger } from '../log.ts';
 
 export interface SinkCommitResult {
   ok: boolean;
@@ -27,11 +29,24 @@ export class TableSink {
   readonly topic: string;
   readonly name: string;
   #table: IcebergTable | null = null;
+  /** Projects each Iceberg snapshot into the Delta log (DESIGN.md); null when Delta is off. */
+  readonly delta: DeltaProjector | null;
+  readonly log: Logger | null;
   /** Next offset per Kafka partition recorded by the table, as of the last load or commit. */
   committed = new Map<number, bigint>();
   lastSnapshotId: bigint | null = null;
 
-  constructor(store: ObjectStore, prefix: string, schema: Schema, partitioning: 'unpartitioned' | 'hour', topic: string, name: string) {
+  constructor(
+    store: ObjectStore,
+    prefix: string,
+    schema: Schema,
+    partitioning: 'unpartitioned' | 'hour',
+    topic: string,
+    name: string,
+    options: { delta?: boolean; log?: Logger } = {},
+  ) {
+    this.log = options.log ?? null;
+    this.delta = options.delta === false ? null : new DeltaProjector(store, prefix, { ...deltaOptionsFromEnv(), ...(options.log ? { logger: options.log } : {}) });
     this.store = store;
     this.prefix = prefix;
     this.schema = schema;
@@ -40,8 +55,8 @@ export class TableSink {
     this.name = name;
   }
 
-  static dlq(store: ObjectStore, prefix: string, topic: string, name: string): TableSink {
-    return new TableSink(store, prefix, DLQ_SCHEMA, 'unpartitioned', topic, name);
+  static dlq(store: ObjectStore, prefix: string, topic: string, name: string, options: { delta?: boolean; log?: Logger } = {}): TableSink {
+    return new TableSink(store, prefix, DLQ_SCHEMA, 'unpartitioned', topic, name, options);
   }
 
   get table(): IcebergTable {
@@ -61,6 +76,21 @@ export class TableSink {
     });
     await this.#reconcileSchema();
     this.committed = this.#table.committedOffsets(this.topic);
+    // Repairs a Delta log left behind by a crash between an Iceberg commit and its projection.
+    await this.syncDelta();
+  }
+
+  /**
+   * Brings the Delta log up to the Iceberg history. The Iceberg table is the source of truth: a
+   * failed projection is logged and caught up by the next sync, never a reason to stop ingesting.
+   */
+  async syncDelta(): Promise<void> {
+    if (!this.delta || !this.#table) return;
+    try {
+      await this.delta.sync(this.#table);
+    } catch (err) {
+      this.log?.warn('delta projection failed; the next commit catches up', { table: this.name, error: err });
+    }
   }
 
   // The declared schema is the wanted state: when it differs from the table's current schema, the
@@ -94,6 +124,7 @@ export class TableSink {
       const r = await table.commit([append]);
       this.committed = table.committedOffsets(this.topic);
       this.lastSnapshotId = r.snapshots.at(-1)?.['snapshot-id'] ?? this.lastSnapshotId;
+      await this.syncDelta();
       return { ok: true, conflicts: r.conflicts, filesWritten: files.length };
     } catch (err) {
       if (!(err instanceof CommitRefused)) {
