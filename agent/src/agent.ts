@@ -15,9 +15,15 @@ import { openStoreAt } from './store/index.ts';
 import type { ObjectStore } from './store/store.ts';
 import { KafkaSource } from './source/kafka.ts';
 import { TablePipeline } from './ingest/pipeline.ts';
-import { tableSchema } from './ingest/tables.ts';
+import { tableSchema, tablePrefix, DLQ_SCHEMA } from './ingest/tables.ts';
+import { startMaintenance, type Maintainer } from './maintenance/index.ts';
+import { DeltaProjector, deltaOptionsFromEnv } from './delta/index.ts';
+import type { IcebergTable } from './iceberg/index.ts';
 import { AgentMetrics } from './metrics/metrics.ts';
 import { createHttpApp, listen } from './control/server.ts';
+import { ConfigStore } from './config/store.ts';
+import { createControlApi } from './control/api.ts';
+import { startConfigWatcher, type ConfigWatcher } from './control/watcher.ts';
 import { createLogger, type Logger } from './log.ts';
 
 export interface AgentOptions {
@@ -39,12 +45,11 @@ interface TableSlot {
   problem: string | null;
   retry: NodeJS.Timeout | null;
   attempts: number;
+  /** Compaction, expiry, orphan cleanup and retention of the table and its DLQ table. */
+  maintainers: Maintainer[];
 }
 
-/** Key prefix of a table inside the store: `_tableflow/<cluster>+<topic>/` (DESIGN.md). */
-export function tablePrefix(name: string): string {
-  return `_tableflow/${name}/`;
-}
+export { tablePrefix };
 
 export class Agent {
   readonly opts: AgentOptions;
@@ -58,6 +63,8 @@ export class Agent {
   #stopped = false;
   #config: Config;
   #applying: Promise<void> = Promise.resolve();
+  #watcher: ConfigWatcher | null = null;
+  configs!: ConfigStore;
   url: string | null = null;
 
   constructor(opts: AgentOptions) {
@@ -73,10 +80,16 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    const env = this.opts.env ?? process.env;
+    this.store = openStoreAt(parseBucketUrl(this.#config.destination_bucket_url), env);
+    // The bucket holds the configuration: an empty store takes the file as v1, else the store wins.
+    this.configs = new ConfigStore(this.store);
+    const boot = await this.configs.bootstrap(this.#config, this.log);
+    this.#config = boot.stored.config;
     const config = this.#config;
-    this.store = openStoreAt(parseBucketUrl(config.destination_bucket_url), this.opts.env ?? process.env);
     if (this.opts.listen !== undefined) {
-      const app = createHttpApp(this.metrics, { readinessProblems: () => this.readinessProblems() });
+      const control = createControlApi({ configs: this.configs, agent: this, env, log: this.log.child({ component: 'control-api' }), bucketUrl: config.destination_bucket_url });
+      const app = createHttpApp(this.metrics, { readinessProblems: () => this.readinessProblems() }, control);
       const { server, url } = await listen(app, this.opts.listen);
       this.#server = server;
       this.url = url;
@@ -84,15 +97,21 @@ export class Agent {
     }
     for (const table of config.tables) {
       const name = tableName(table);
-      this.#slots.set(name, { name, table, fingerprint: fingerprint(config, table), pipeline: null, problem: 'starting', retry: null, attempts: 0 });
+      this.#slots.set(name, { name, table, fingerprint: fingerprint(config, table), pipeline: null, problem: 'starting', retry: null, attempts: 0, maintainers: [] });
     }
     await Promise.all([...this.#slots.values()].map((s) => this.#startSlot(s)));
     this.#lagTimer = setInterval(() => void this.#refreshLag(), 5000);
+    this.#watcher = startConfigWatcher(this.configs, (c) => this.applyConfig(c), {
+      appliedVersion: boot.stored.version,
+      log: this.log.child({ component: 'config-watcher' }),
+      env,
+    });
     this.log.info('agent started', { tables: [...this.#slots.keys()], store: this.store.url });
   }
 
   async #startSlot(slot: TableSlot): Promise<void> {
     if (this.#stopped || this.#slots.get(slot.name) !== slot) return;
+    if (slot.maintainers.length === 0) this.#startMaintainers(slot);
     slot.attempts++;
     let pipeline: TablePipeline | null = null;
     try {
@@ -141,18 +160,65 @@ export class Agent {
       this.#slots.delete(name);
       if (slot.retry) clearTimeout(slot.retry);
       slot.retry = null;
-      stops.push((slot.pipeline?.stop() ?? Promise.resolve()).catch((err) => this.log.warn('stopping table failed', { table: name, error: err })));
+      stops.push(this.#stopSlot(slot).catch((err) => this.log.warn('stopping table failed', { table: name, error: err })));
       this.log.info(next ? 'table changed; restarting it' : 'table removed from the configuration; ingestion stops, data stays', { table: name });
     }
     await Promise.all(stops);
     for (const [name, table] of wanted) {
       if (this.#slots.has(name)) continue;
-      const slot: TableSlot = { name, table, fingerprint: fingerprint(config, table), pipeline: null, problem: 'starting', retry: null, attempts: 0 };
+      const slot: TableSlot = { name, table, fingerprint: fingerprint(config, table), pipeline: null, problem: 'starting', retry: null, attempts: 0, maintainers: [] };
       this.#slots.set(name, slot);
       starts.push(slot);
     }
     await Promise.all(starts.map((s) => this.#startSlot(s)));
     this.log.info('configuration applied', { tables: [...this.#slots.keys()] });
+  }
+
+  // Maintenance needs only the bucket, not a running pipeline: it holds a lease per table, so one
+  // agent at a time maintains a table however many agents ingest into it.
+  #startMaintainers(slot: TableSlot): void {
+    const { table, name } = slot;
+    const env = this.opts.env ?? process.env;
+    const common = { store: this.store, registry: this.metrics.registry, agentId: this.agentId, env };
+    // Maintenance commits (compaction, retention, expiry) reach the Delta log through the same projector.
+    const deltaSync = (prefix: string) => {
+      if (!table.delta.enabled) return undefined;
+      const projector = new DeltaProjector(this.store, prefix, { ...deltaOptionsFromEnv(env), logger: this.log.child({ table: name }) });
+      return async (t: IcebergTable) => void (await projector.sync(t));
+    };
+    slot.maintainers = [
+      startMaintenance({
+        ...common,
+        tablePrefix: tablePrefix(name),
+        tableName: name,
+        schema: tableSchema(declaredSchema(table)),
+        partitioning: table.partitioning_scheme,
+        settings: table.maintenance,
+        log: this.log.child({ table: name }),
+        syncDelta: deltaSync(tablePrefix(name)),
+      }),
+    ];
+    if (table.dlq.enabled) {
+      // The DLQ table has no _kafka_timestamp column: retention does not apply to it.
+      const { retention_seconds: _retention, ...dlqSettings } = table.maintenance;
+      slot.maintainers.push(
+        startMaintenance({
+          ...common,
+          tablePrefix: tablePrefix(`${name}+dlq`),
+          tableName: `${name}+dlq`,
+          schema: DLQ_SCHEMA,
+          partitioning: 'unpartitioned',
+          settings: dlqSettings,
+          log: this.log.child({ table: `${name}+dlq` }),
+          syncDelta: deltaSync(tablePrefix(`${name}+dlq`)),
+        }),
+      );
+    }
+  }
+
+  async #stopSlot(slot: TableSlot): Promise<void> {
+    await Promise.all([slot.pipeline?.stop(), ...slot.maintainers.map((m) => m.stop())]);
+    slot.maintainers = [];
   }
 
   #buildPipeline(table: TableConfig): TablePipeline {
@@ -217,11 +283,12 @@ export class Agent {
   /** Flushes and commits what is buffered, leaves the consumer groups, closes the listener. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.#watcher?.stop();
     if (this.#lagTimer) clearInterval(this.#lagTimer);
     await Promise.all(
       [...this.#slots.values()].map(async (s) => {
         if (s.retry) clearTimeout(s.retry);
-        await s.pipeline?.stop();
+        await this.#stopSlot(s);
       }),
     );
     if (this.#server) await new Promise<void>((r) => this.#server!.close(() => r()));

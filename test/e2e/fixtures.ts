@@ -107,6 +107,11 @@ export async function deltaLog(bucketUrl: string, tableName: string): Promise<{ 
  * naming a distinct Iceberg snapshot, in the order of the table's snapshots.
  */
 export async function assertDeltaMirrorsIceberg(bucketUrl: string, tableName: string, tableRoot: string): Promise<{ versions: number; lastCheckpoint: number | null }> {
+  // A maintenance commit may land between the two reads; its projection follows within moments.
+  return waitFor(() => deltaMirrorsIceberg(bucketUrl, tableName, tableRoot), { timeoutMs: 30_000, intervalMs: 1000, what: `the Delta log of ${tableName} to mirror its Iceberg history` });
+}
+
+async function deltaMirrorsIceberg(bucketUrl: string, tableName: string, tableRoot: string): Promise<{ versions: number; lastCheckpoint: number | null }> {
   const info = await inspectIceberg(tableRoot);
   const { commits, lastCheckpoint } = await deltaLog(bucketUrl, tableName);
   const versions = commits.map((c) => c.version);

@@ -212,10 +212,11 @@ test('SASL/SCRAM over TLS with the seed credential fields; a wrong password fail
   const rig = loadRig();
   const topic = uniqueTopic('tls-in'); // a name without 'sasl' in it, so the checks below can't match it
   await createTopic(topic, { partitions: 2 });
-  const wh = freshS3Warehouse('sasl');
   const values = Array.from({ length: 500 }, (_, i) => ({ environment: 'sasl', service: 's', status: 'ok', message: `m${i}` }));
   await produceJson(topic, values);
   for (const mechanism of ['scram-512', 'scram-256']) {
+    // Each round its own bucket prefix: a stored configuration in the bucket would win over the file.
+    const wh = freshS3Warehouse(`sasl-${mechanism}`);
     const yaml = rigConfigYaml({
       bucketUrl: wh.bucketUrl,
       bootstrap: rig.kafka.saslBootstrap,
@@ -223,7 +224,7 @@ test('SASL/SCRAM over TLS with the seed credential fields; a wrong password fail
       tables: [table(topic)],
     });
     const env = { TABLEFLOW_RIG_SASL_USER: rig.kafka.saslUser, TABLEFLOW_RIG_SASL_PASSWORD: rig.kafka.saslPassword, TABLEFLOW_RIG_CA_PATH: rig.kafka.saslCaPem };
-    if (mechanism === 'scram-512') {
+    {
       const agent = AgentProcess.start({ configYaml: yaml, env, name: 'sasl' });
       agents.push(agent);
       const root = wh.tableRoot(`rig+${topic}`);

@@ -19,6 +19,8 @@ environment:
   FLOE_CONFIG      configuration file (for agent, instead of --config)
   FLOE_LISTEN      HOST:PORT serving /metrics, /healthz, /readyz (default 127.0.0.1:8080)
   FLOE_LOG_LEVEL   debug | info | warn | error (default info)
+  FLOE_API_TOKEN   bearer token of the control API under /v1 (the API is off without it)
+  FLOE_CONFIG_POLL_MS  how often the stored configuration is checked for a new version (default 2000)
   TABLEFLOW_*      credentials named by *_env fields of the configuration
   AWS_*            S3 endpoint, region and keys (AWS SDK standard variables)
 `;

@@ -9,6 +9,7 @@ import { parseConfig } from './validate.ts';
 import {
   CREDENTIALS_DEFAULTS,
   FLUSH_DEFAULTS,
+  MAINTENANCE_DEFAULTS,
   type Config,
   type Credentials,
   type InlineField,
@@ -158,6 +159,11 @@ function tableToPlain(t: TableConfig): Record<string, unknown> {
   if (Object.keys(flush).length > 0) out.flush = flush;
   if (!t.delta.enabled) out.delta = { enabled: false };
   if (!t.dlq.enabled) out.dlq = { enabled: false };
+  const m: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(t.maintenance)) {
+    if (v !== undefined && v !== (MAINTENANCE_DEFAULTS as Record<string, unknown>)[k]) m[k] = v;
+  }
+  if (Object.keys(m).length > 0) out.maintenance = m;
   return out;
 }
 

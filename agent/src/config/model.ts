@@ -10,6 +10,10 @@
 //                         Iceberg history, DESIGN.md).
 //  - tables[].dlq         {enabled}: records that cannot be decoded go to the dead-letter table
 //                         `<table>+dlq` instead of stopping ingestion.
+//  - tables[].maintenance {compaction_enabled, target_file_size_bytes, snapshot_max_age_seconds,
+//                         snapshots_min_keep, orphan_min_age_seconds, retention_seconds}: the
+//                         table maintenance the agents run (maintenance/): compaction, snapshot
+//                         expiry, orphan cleanup, and optional retention.
 //  - schema fields' `doc` (Iceberg's field doc string).
 //  - source_clusters and tables may be omitted (empty lists), so a fresh agent can start from a
 //    file that only names the bucket.
@@ -78,6 +82,8 @@ export interface TableConfig {
   delta: { enabled: boolean };
   /** Extension. */
   dlq: { enabled: boolean };
+  /** Extension. */
+  maintenance: MaintenanceSettings;
 }
 
 /** Inline schema: the Iceberg schema written as YAML (seed "Schema Definitions"). */
@@ -122,6 +128,46 @@ export const FLUSH_LIMITS = Object.freeze({
   max_bytes: { min: 1024 * 1024, max: 4 * 1024 * 1024 * 1024 },
   max_records: { min: 1, max: 100_000_000 },
   interval_seconds: { min: 1, max: 86_400 },
+});
+
+/** Extension: how the agents keep a table compacted and clean (maintenance/). */
+export interface MaintenanceSettings {
+  /** Merge small data files into files near target_file_size_bytes, continuously. @default true */
+  compaction_enabled: boolean;
+  /** Size compaction aims for; files of at least 3/4 of it are left alone. @default 134217728 (128 MiB) */
+  target_file_size_bytes: number;
+  /** Snapshots younger than this stay readable (time travel). @default 21600 (6 hours) */
+  snapshot_max_age_seconds: number;
+  /** The newest this-many snapshots are kept whatever their age. @default 5 */
+  snapshots_min_keep: number;
+  /**
+   * Files under the table that no retained metadata references are deleted once older than this:
+   * the safety window for uploads whose commit is still in flight. @default 1800 (30 minutes)
+   */
+  orphan_min_age_seconds: number;
+  /**
+   * Rows whose `_kafka_timestamp` is older than this are removed: whole hour partitions by
+   * metadata, otherwise by rewriting the files that hold them. @default absent (keep forever)
+   */
+  retention_seconds?: number;
+}
+
+export const MAINTENANCE_DEFAULTS: Readonly<Omit<MaintenanceSettings, 'retention_seconds'>> = Object.freeze({
+  compaction_enabled: true,
+  target_file_size_bytes: 128 * 1024 * 1024,
+  snapshot_max_age_seconds: 6 * 3600,
+  snapshots_min_keep: 5,
+  orphan_min_age_seconds: 1800,
+});
+
+/** Bounds enforced by validation. */
+export const MAINTENANCE_LIMITS = Object.freeze({
+  target_file_size_bytes: { min: 1024 * 1024, max: 4 * 1024 * 1024 * 1024 },
+  snapshot_max_age_seconds: { min: 60, max: 10 * 365 * 86_400 },
+  snapshots_min_keep: { min: 1, max: 100_000 },
+  // Below a few minutes an upload whose commit is merely slow could be taken for an orphan.
+  orphan_min_age_seconds: { min: 300, max: 365 * 86_400 },
+  retention_seconds: { min: 3600, max: 100 * 365 * 86_400 },
 });
 
 export const CREDENTIALS_DEFAULTS = Object.freeze({

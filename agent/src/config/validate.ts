@@ -13,6 +13,8 @@ import {
   CREDENTIALS_DEFAULTS,
   FLUSH_DEFAULTS,
   FLUSH_LIMITS,
+  MAINTENANCE_DEFAULTS,
+  MAINTENANCE_LIMITS,
   PARTITIONING_SCHEMES,
   SASL_MECHANISMS,
   SCHEMA_MODES,
@@ -22,6 +24,7 @@ import {
   type Config,
   type Credentials,
   type FlushSettings,
+  type MaintenanceSettings,
   type SourceCluster,
   type TableConfig,
 } from './model.ts';
@@ -49,8 +52,17 @@ const TABLE_KEYS = [
   'flush',
   'delta',
   'dlq',
+  'maintenance',
 ] as const;
 const FLUSH_KEYS = ['max_bytes', 'max_records', 'interval_seconds'] as const;
+const MAINTENANCE_INT_KEYS = [
+  'target_file_size_bytes',
+  'snapshot_max_age_seconds',
+  'snapshots_min_keep',
+  'orphan_min_age_seconds',
+  'retention_seconds',
+] as const;
+const MAINTENANCE_KEYS = ['compaction_enabled', ...MAINTENANCE_INT_KEYS] as const;
 
 /** Cluster names become half of a table name and a path segment: keep them path-safe. */
 const CLUSTER_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
@@ -246,6 +258,7 @@ function table(raw: unknown, path: string, clusters: Map<string, string>, issues
   const flush = flushSettings(raw.flush, join(path, 'flush'), issues);
   const delta = toggle(raw.delta, join(path, 'delta'), issues);
   const dlq = toggle(raw.dlq, join(path, 'dlq'), issues);
+  const maintenance = maintenanceSettings(raw.maintenance, join(path, 'maintenance'), issues);
   if (issues.list.length > before || clusterName === undefined || topic === undefined || format === undefined || schema === undefined) {
     return undefined;
   }
@@ -259,7 +272,29 @@ function table(raw: unknown, path: string, clusters: Map<string, string>, issues
     flush,
     delta: { enabled: delta },
     dlq: { enabled: dlq },
+    maintenance,
   };
+}
+
+function maintenanceSettings(raw: unknown, path: string, issues: Issues): MaintenanceSettings {
+  const out: MaintenanceSettings = { ...MAINTENANCE_DEFAULTS };
+  if (raw === undefined || raw === null) return out;
+  if (!isPlainObject(raw)) {
+    issues.at(path, `expected a mapping {${MAINTENANCE_KEYS.join(', ')}}, got ${describeValue(raw)}`);
+    return out;
+  }
+  checkKeys(raw, MAINTENANCE_KEYS, path, issues);
+  const enabled = bool(raw, 'compaction_enabled', path, issues);
+  if (enabled !== undefined) out.compaction_enabled = enabled;
+  for (const key of MAINTENANCE_INT_KEYS) {
+    const v = raw[key];
+    if (v === undefined || v === null) continue;
+    const { min, max } = MAINTENANCE_LIMITS[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      issues.at(join(path, key), `expected an integer ${min}..${max}, got ${describeValue(v)}`);
+    } else out[key] = v;
+  }
+  return out;
 }
 
 function flushSettings(raw: unknown, path: string, issues: Issues): FlushSettings {

@@ -15,6 +15,7 @@ export function tableResource(t: TableConfig): Record<string, unknown> {
     flush: { max_bytes: t.flush.max_bytes, max_records: t.flush.max_records, interval_seconds: t.flush.interval_seconds },
     delta: { enabled: t.delta.enabled },
     dlq: { enabled: t.dlq.enabled },
+    maintenance: { ...t.maintenance },
   };
 }
 

@@ -1,7 +1,8 @@
 // The agent's HTTP listener: /metrics (Prometheus), /healthz (process alive), /readyz (every table's
-// pipeline is running and connected). The control API mounts its routes on the same app.
+// pipeline is running and connected), all unauthenticated; and the control API under /v1
+// (bearer token, see api.ts) when a router is given.
 
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Server } from 'node:http';
 import type { AgentMetrics } from '../metrics/metrics.ts';
 
@@ -10,9 +11,12 @@ export interface ReadinessSource {
   readinessProblems(): string[];
 }
 
-export function createHttpApp(metrics: AgentMetrics, readiness: ReadinessSource): Express {
+/** The listener's app; `control` (createControlApi) is mounted at /v1. */
+export function createHttpApp(metrics: AgentMetrics, readiness: ReadinessSource, control?: Router): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // ETags are configuration versions, set by the control API
+  if (control !== undefined) app.use('/v1', control);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

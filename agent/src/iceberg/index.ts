@@ -71,3 +71,12 @@ export {
   type PartitionValues,
   type Partitioning,
 } from './partition.ts';
+export {
+  ExpireSnapshots,
+  RewriteManifests,
+  planSnapshotExpiry,
+  removeSnapshots,
+  type ExpireSnapshotsOptions,
+  type ExpiryPlan,
+  type RewriteManifestsOptions,
+} from './expire.ts';

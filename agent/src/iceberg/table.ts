@@ -198,15 +198,23 @@ export class IcebergTable {
       else if (await io.store.head(io.key('metadata/v1.metadata.json'))) max = 1;
       else return null;
     }
-    return IcebergTable.#probeFrom(io, max);
+    return IcebergTable.#probeFrom(io, max, true);
   }
 
-  static async #probeFrom(io: TableIO, known: number): Promise<{ version: number; metadata: TableMetadata }> {
+  static async #probeFrom(io: TableIO, known: number, relocated = false): Promise<{ version: number; metadata: TableMetadata }> {
     let n = known;
     while (await io.store.head(io.key(`metadata/v${n + 1}.metadata.json`))) n++;
     const key = io.key(`metadata/v${n}.metadata.json`);
     const bytes = await io.store.get(key);
-    if (bytes === null) throw new FloeError('FLOE_TABLE_CORRUPT', `table at ${io.location}: ${key} disappeared`);
+    if (bytes === null) {
+      // The version this instance knew was deleted meanwhile (maintenance removes old metadata
+      // files): find the newest version by listing instead, once.
+      if (!relocated) {
+        const found = await IcebergTable.#locate(io);
+        if (found) return found;
+      }
+      throw new FloeError('FLOE_TABLE_CORRUPT', `table at ${io.location}: ${key} disappeared`);
+    }
     let metadata: TableMetadata;
     try {
       metadata = parseTableMetadata(Buffer.from(bytes).toString('utf8'));

@@ -15,6 +15,11 @@ import type { SourceRecord } from '../source/kafka.ts';
 
 export const RESERVED_FIELD_ID_BASE = 2_000_000_000;
 
+/** Key prefix of a table inside the store: `_tableflow/<cluster>+<topic>/` (DESIGN.md). */
+export function tablePrefix(name: string): string {
+  return `_tableflow/${name}/`;
+}
+
 export const KAFKA_COLUMNS: NestedField[] = [
   { id: RESERVED_FIELD_ID_BASE + 1, name: '_kafka_partition', required: true, type: 'int', doc: 'Kafka partition of the record' },
   { id: RESERVED_FIELD_ID_BASE + 2, name: '_kafka_offset', required: true, type: 'long', doc: 'Kafka offset of the record' },
