@@ -9,7 +9,8 @@
 // 4. Prints what landed (rows, snapshots, files, dead letters), reads it back with pyiceberg, and
 //    shows how to query the tables. Stops the rig again if it started it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import YAML from 'yaml';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent } from '../../agent/src/agent.ts';
@@ -45,81 +46,20 @@ function rigUp(): boolean {
   return true;
 }
 
+// The seed's two example tables (examples/config/seed-example.yaml, unchanged schemas), pointed at
+// the local Kafka and a local warehouse; the logs table hour-partitioned, both flushed every 2 s.
 function configYaml(bootstrap: string): string {
   const [host, port] = bootstrap.split(':');
-  return `
-source_clusters:
-  - name: tableflow_cluster_1
-    bootstrap_brokers:
-      - { hostname: ${host}, port: ${port} }
-tables:
-  - source_cluster_name: tableflow_cluster_1
-    source_topic: ${JSON_TOPIC}
-    source_format: json
-    schema_mode: inline
-    partitioning_scheme: hour
-    flush: { interval_seconds: 2 }
-    schema:
-      fields:
-        - { name: environment, type: string, id: 1 }
-        - { name: service, type: string, id: 2 }
-        - { name: status, type: string, id: 3 }
-        - { name: message, type: string, id: 4 }
-  - source_cluster_name: tableflow_cluster_1
-    source_topic: ${AVRO_TOPIC}
-    source_format: avro
-    schema_mode: inline
-    flush: { interval_seconds: 2 }
-    schema:
-      fields:
-        - { name: event_id, id: 1, type: string }
-        - { name: user_id, id: 2, type: long }
-        - { name: session_id, id: 3, type: string }
-        - name: profile
-          id: 4
-          type: struct
-          fields:
-            - { name: country, id: 5, type: string }
-            - { name: language, id: 6, type: string }
-        - name: device
-          id: 7
-          type: struct
-          fields:
-            - { name: type, id: 8, type: string }
-            - name: os
-              id: 9
-              type: struct
-              fields:
-                - { name: name, id: 10, type: string }
-                - { name: version, id: 11, type: string }
-                - { name: vendor, id: 25, type: string, optional: true }
-            - name: browser
-              id: 12
-              type: struct
-              fields:
-                - { name: name, id: 13, type: string }
-                - { name: version, id: 14, type: string }
-            - name: screen
-              id: 15
-              type: struct
-              fields:
-                - { name: width, id: 16, type: int }
-                - { name: height, id: 17, type: int }
-                - { name: pixel_ratio, id: 18, type: double }
-                - { name: model, id: 19, type: string, optional: true }
-        - name: cookies
-          id: 20
-          type: list
-          fields:
-            - { name: element, id: 21, type: string }
-        - name: event_attributes
-          id: 22
-          type: map
-          fields:
-            - { name: key, id: 23, type: string }
-            - { name: value, id: 24, type: string }
-destination_bucket_url: file://${WAREHOUSE}
-`;
+  const seed = YAML.parse(readFileSync(path.join(ROOT, 'examples/config/seed-example.yaml'), 'utf8')) as { tables: Record<string, unknown>[] };
+  const [logs, events] = seed.tables;
+  return YAML.stringify({
+    source_clusters: [{ name: 'tableflow_cluster_1', bootstrap_brokers: [{ hostname: host, port: Number(port) }] }],
+    tables: [
+      { ...logs, source_cluster_name: 'tableflow_cluster_1', source_topic: JSON_TOPIC, partitioning_scheme: 'hour', flush: { interval_seconds: 2 } },
+      { ...events, source_cluster_name: 'tableflow_cluster_1', source_topic: AVRO_TOPIC, flush: { interval_seconds: 2 } },
+    ],
+    destination_bucket_url: `file://${WAREHOUSE}`,
+  });
 }
 
 async function main(): Promise<void> {
