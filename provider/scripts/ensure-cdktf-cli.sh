@@ -45,7 +45,9 @@ trap 'rm -rf "$build"' EXIT
 cp -R "$pkg/." "$build/"
 rm -rf "$build/build" && mkdir -p "$build/node_modules" && ln -s "$nan" "$build/node_modules/nan"
 echo "floe: compiling node-pty for Node $version (ABI $abi) for cdktf-cli" >&2
-(cd "$build" && node "$gyp" rebuild --nodedir="$nodedir" >"$build/gyp.log" 2>&1) || { tail -30 "$build/gyp.log" >&2; exit 1; }
+# Under `npm test`, npm exports npm_config_nodedir for the node it runs on (which may be the
+# machine's older node); node-gyp would build against those headers instead of --nodedir.
+(cd "$build" && env -u npm_config_nodedir -u npm_config_target -u npm_config_runtime node "$gyp" rebuild --nodedir="$nodedir" >"$build/gyp.log" 2>&1) || { tail -30 "$build/gyp.log" >&2; exit 1; }
 mkdir -p "$(dirname "$target")"
 cp "$build/build/Release/pty.node" "$target"
 node -e "require('@cdktf/node-pty-prebuilt-multiarch')"
