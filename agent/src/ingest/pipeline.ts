@@ -42,6 +42,8 @@ export interface PipelineOptions {
 }
 
 const HOUR_MS = 3_600_000n;
+/** Records between two checks of the batch's size limits (the check sums the column builders). */
+const SIZE_CHECK_EVERY = 64;
 
 export class TablePipeline {
   readonly opts: PipelineOptions;
@@ -60,6 +62,7 @@ export class TablePipeline {
   #lastError: Error | null = null;
   #started = false;
   #latestTimestamp = new Map<number, bigint>();
+  #sinceCheck = 0;
 
   constructor(opts: PipelineOptions) {
     this.opts = opts;
@@ -87,7 +90,14 @@ export class TablePipeline {
     this.#started = true;
     this.opts.log.info('table pipeline started', { table: this.opts.tableName, committed: this.main.committed });
     const tick = Math.max(50, Math.min(1000, Math.floor(this.opts.flush.intervalMs / 4)));
-    this.#timer = setInterval(() => void this.#withLock(() => this.#maybeFlush()), tick);
+    this.#timer = setInterval(
+      () =>
+        void this.#withLock(async () => {
+          await this.#maybeFlush();
+          this.#updateLagMetrics();
+        }),
+      tick,
+    );
     this.#running = this.#consumeLoop();
   }
 
@@ -105,10 +115,13 @@ export class TablePipeline {
     while (!this.#stopping) {
       try {
         for await (const rec of this.opts.source.records()) {
-          await this.#withLock(async () => {
-            this.#handle(rec);
-            await this.#maybeFlush();
-          });
+          // Records go into the open batch without waiting on a flush in progress (the flush took
+          // the previous batch away); only a full batch waits, which is the backpressure.
+          this.#handle(rec);
+          if (++this.#sinceCheck >= SIZE_CHECK_EVERY && this.#full()) {
+            this.#sinceCheck = 0;
+            await this.#withLock(() => this.#maybeFlush());
+          }
           if (this.#stopping || this.#restartRequested) break;
         }
         if (this.#stopping) return;
@@ -169,11 +182,19 @@ export class TablePipeline {
     }
   }
 
+  // The size limits, checked every SIZE_CHECK_EVERY records on the hot path; the age limit is the timer's.
+  #full(): boolean {
+    const f = this.opts.flush;
+    const d = this.#dlqBatch;
+    const records = this.#batch.records + (d ? d.records : 0);
+    if (records >= f.maxRecords) return true;
+    return this.#batch.estimatedBytes + (d ? d.estimatedBytes : 0) >= f.maxBytes;
+  }
+
   async #maybeFlush(): Promise<void> {
     const batches = this.#dlqBatch ? [this.#batch, this.#dlqBatch] : [this.#batch];
     const why = shouldFlush(batches, this.opts.flush);
     if (why) await this.#flush(why);
-    else this.#updateLagMetrics();
   }
 
   // Write the batch's files and commit them: DLQ table first, then the table, then group offsets.
