@@ -21,7 +21,7 @@ import { TableBatch, shouldFlush, type FlushPolicy } from '../batch/batch.ts';
 import { KafkaSource, type SourceRecord } from '../source/kafka.ts';
 import { DecodeError } from '../errors.ts';
 import { TableSink, type SinkCommitResult } from './sink.ts';
-import { KAFKA_COLUMNS, dlqRow, withKafkaColumns, type DecodeFn } from './tables.ts';
+import { dlqRow, withKafkaColumns, type DecodeFn } from './tables.ts';
 
 export interface PipelineOptions {
   tableName: string;
@@ -221,14 +221,14 @@ export class TablePipeline {
 
     if (this.dlq && dlqBatch && dlqBatch.records > 0) {
       const r = await this.dlq.commitBatch(dlqBatch);
-      if (!this.#afterCommit(r, this.dlq, dlqBatch, `${name}+dlq`)) return this.#discard('dlq', r);
+      if (!this.#afterCommit(r, `${name}+dlq`)) return this.#discard('dlq', r);
       m.dlqRecords.inc({ table_name: name }, dlqBatch.records);
     }
     // The table commits whenever the batch moved offsets, even with no rows (all were dead letters):
     // otherwise its recorded offsets would lag forever behind a run of bad records.
     if (!batch.isEmpty) {
       const r = await this.main.commitBatch(batch);
-      if (!this.#afterCommit(r, this.main, batch, name)) return this.#discard('table', r);
+      if (!this.#afterCommit(r, name)) return this.#discard('table', r);
       m.recordsIngested.inc({ table_name: name }, batch.records);
       m.bytesIngested.inc({ table_name: name }, batch.rawBytes);
     }
@@ -247,14 +247,12 @@ export class TablePipeline {
     this.#updateLagMetrics();
   }
 
-  #afterCommit(r: SinkCommitResult, sink: TableSink, batch: TableBatch, name: string): boolean {
+  #afterCommit(r: SinkCommitResult, name: string): boolean {
     const m = this.opts.metrics;
     if (r.conflicts > 0) m.commitConflicts.inc({ table_name: name }, r.conflicts);
     if (!r.ok) return false;
     m.commits.inc({ table_name: name });
     m.filesWritten.inc({ table_name: name }, r.filesWritten);
-    void sink;
-    void batch;
     return true;
   }
 
@@ -323,4 +321,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export { KAFKA_COLUMNS };
