@@ -37,7 +37,7 @@ export async function loadWithPerfProducer(topic: string, records: number, paylo
       '--payload-file', payloadFile,
       '--producer-props',
       `bootstrap.servers=${rig.kafka.bootstrap}`,
-      'acks=1',
+      'acks=all', // with the Java producer's default idempotence: retries never duplicate
       'linger.ms=20',
       'batch.size=1048576',
       'buffer.memory=268435456',
@@ -65,7 +65,9 @@ export interface NodeProduceOptions {
 /** Produces `records` records cycling through `pool`, round robin over partitions, as fast as it can. */
 export async function loadWithNodeProducer(topic: string, records: number, pool: readonly Buffer[], o: NodeProduceOptions): Promise<LoadResult> {
   const rig = loadRig();
-  const producer = new Producer({ clientId: 'floe-bench-loader', bootstrapBrokers: [rig.kafka.bootstrap], retries: 5 });
+  // Idempotent: a send retried after a timeout on a busy machine must not write its records twice
+  // (a regression: the smoke run once loaded 24,608 records for 20,000).
+  const producer = new Producer({ clientId: 'floe-bench-loader', bootstrapBrokers: [rig.kafka.bootstrap], retries: 5, idempotent: true });
   const batch = o.batchMessages ?? 8192;
   const inFlight = o.inFlight ?? 4;
   const started = performance.now();
@@ -81,7 +83,7 @@ export async function loadWithNodeProducer(topic: string, records: number, pool:
           const i = from + k;
           messages[k] = { topic, value: pool[i % pool.length], partition: i % o.partitions };
         }
-        await producer.send({ messages, acks: 1, compression: 'none' });
+        await producer.send({ messages, acks: -1, compression: 'none' });
       }
     };
     await Promise.all(Array.from({ length: inFlight }, worker));
