@@ -152,8 +152,8 @@ for root in sys.argv[1:]:
     say(`
 Query the tables yourself with the readers' virtualenv (pyiceberg, duckdb):
 
-  ${rig.python} -c "from pyiceberg.table import StaticTable; t = StaticTable.from_metadata('file://${jsonRoot}/metadata/v' + open('${jsonRoot}/metadata/version-hint.text').read().strip() + '.metadata.json'); print(t.scan(row_filter=\"status == 'error'\").to_arrow().num_rows)"
-  ${rig.python} -c "import duckdb; duckdb.sql(\"select service, count(*) from read_parquet('${jsonRoot}/data/*/*.parquet') group by 1\").show()"
+  ${rig.python} -c "from pyiceberg.table import StaticTable; from pyiceberg.expressions import EqualTo; root = '${jsonRoot}'; t = StaticTable.from_metadata('file://' + root + '/metadata/v' + open(root + '/metadata/version-hint.text').read().strip() + '.metadata.json'); print(t.scan(row_filter=EqualTo('status', 'error')).to_arrow().num_rows)"
+  ${rig.python} -c "import duckdb; duckdb.sql('select service, count(*) from read_parquet(' + repr('${jsonRoot}/data/*/*.parquet') + ') group by 1').show()"
 
 Dead letters (malformed records, with the raw bytes and the reason) are in the "+dlq" tables beside each table.`);
   } finally {
