@@ -49,7 +49,6 @@ interface TableSlot {
   maintainers: Maintainer[];
 }
 
-export { tablePrefix };
 
 export class Agent {
   readonly opts: AgentOptions;

@@ -61,7 +61,8 @@ export class TablePipeline {
   #running: Promise<void> | null = null;
   #lastError: Error | null = null;
   #started = false;
-  #latestTimestamp = new Map<number, bigint>();
+  /** Partitions this pipeline has committed data of: their lag gauges read 0 once caught up. */
+  #lagPartitions = new Set<number>();
   #sinceCheck = 0;
 
   constructor(opts: PipelineOptions) {
@@ -156,8 +157,6 @@ export class TablePipeline {
     const acceptMain = rec.offset >= (this.#posMain.get(p) ?? 0n);
     const acceptDlq = this.#dlqBatch !== null && rec.offset >= (this.#posDlq.get(p) ?? 0n);
     if (!acceptMain && !acceptDlq) return;
-    const prev = this.#latestTimestamp.get(p);
-    if (prev === undefined || rec.timestamp > prev) this.#latestTimestamp.set(p, rec.timestamp);
     const rawBytes = (rec.key?.length ?? 0) + (rec.value?.length ?? 0);
     let row: Row | null = null;
     let reason: string | null = null;
@@ -243,6 +242,7 @@ export class TablePipeline {
       ms: Math.round(performance.now() - started),
     });
     this.#lastError = null;
+    for (const p of batch.ranges.keys()) this.#lagPartitions.add(p);
     await this.opts.source.commitGroupOffsets(this.main.committed);
     this.#updateLagMetrics();
   }
@@ -278,7 +278,7 @@ export class TablePipeline {
     const m = this.opts.metrics;
     const now = BigInt(Date.now());
     let maxLag = 0;
-    for (const p of new Set([...this.#batch.ranges.keys(), ...this.#latestTimestamp.keys()])) {
+    for (const p of new Set([...this.#batch.ranges.keys(), ...this.#lagPartitions])) {
       const oldest = this.#batch.oldestTimestamp.get(p);
       const lag = oldest === undefined ? 0 : Math.max(0, Number(now - oldest) / 1000);
       if (m.withPartition) m.timeLag.set(m.lagLabels(this.main.tableId, this.opts.tableName, this.opts.topic, p), lag);
