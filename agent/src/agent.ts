@@ -227,23 +227,24 @@ export class Agent {
     const cluster = config.source_clusters.find((c) => c.name === table.source_cluster_name);
     if (!cluster) throw new Error(`table ${name}: source cluster ${table.source_cluster_name} is not defined`);
     const declared = declaredSchema(table);
-    const decoder = createDecoder(table.source_format, declared);
-    // The table's recorded offsets decide where the source starts (source/kafka.ts). The DLQ table
+    // Compiled here once so that a schema the decoder cannot handle fails the table now, not in a worker.
+    createDecoder(table.source_format, declared);
+    // The table's recorded offsets decide where reading starts (ingest/pipeline.ts). The DLQ table
     // commits before the table, so the table's offsets are a safe start for both.
-    let pipeline: TablePipeline | null = null;
     const source = new KafkaSource({
       connection: resolveConnection(cluster, env),
       topic: table.source_topic,
       groupId: `floe.${name}`,
       clientId: `${this.agentId}.${name}`,
-      startOffsets: () => pipeline?.main.committed ?? new Map(),
+      log: this.log.child({ table: name }),
     });
-    pipeline = new TablePipeline({
+    const pipeline = new TablePipeline({
       tableName: name,
       topic: table.source_topic,
       schema: tableSchema(declared),
+      declared,
+      format: table.source_format,
       partitioning: table.partitioning_scheme,
-      decode: (v) => decoder.decode(v),
       store: this.store,
       tablePrefix: tablePrefix(name),
       dlqPrefix: table.dlq.enabled ? tablePrefix(`${name}+dlq`) : null,

@@ -1,5 +1,13 @@
-// The ingest loop of one table: consume -> filter already-committed -> decode -> buffer
-// -> maybe flush -> write files -> commit (DLQ table first, then the table) -> commit group offsets.
+// The ingest loop of one table: fetch -> filter already-committed -> parse, decode, buffer (in
+// workers) -> maybe flush -> encode files (in workers) -> upload -> commit (DLQ table first, then
+// the table) -> commit group offsets.
+//
+// Threads: this thread fetches (source/fetch.ts, record bytes untouched), accounts for offsets from
+// the batch headers, and uploads and commits. Partition p's chunks go to ingest worker p mod N
+// (worker.ts), which parses the records, decodes them into column builders, and on a flush encodes
+// Parquet. A flush seals the open batch in every worker at once and the next batch starts filling
+// while the sealed one is uploaded and committed; only a full batch with a flush still in progress
+// holds the fetch loop back, as does a backlog of unparsed chunks (MAX_PENDING_BYTES).
 //
 // Exactly-once, in three rules (DESIGN.md "Exactly-once contract"):
 //  1. The table's snapshot summary is the truth for consumed offsets. A record whose offset is below
@@ -8,27 +16,32 @@
 //     neither loses nor doubles a dead letter.
 //  2. A commit is refused (and the batch discarded) if, on the freshly loaded metadata, the table's
 //     next offset for any partition in the batch is above the batch's first offset for it: another
-//     agent committed that range first (a rebalance moved the partition). The source then restarts
-//     from the group's offsets and rule 1 drops what is already in.
+//     agent committed that range first (a rebalance moved the partition). The fetch loop then restarts
+//     from the tables' fresh offsets and rule 1 drops what is already in.
 //  3. Kafka group offsets are committed only after the table commit: they never run ahead of it,
 //     so restarting from them never skips a record.
 
-import type { Row, Schema } from '../schema/types.ts';
+import type { Schema } from '../schema/types.ts';
+import type { SourceFormat } from '../config/model.ts';
 import type { ObjectStore } from '../store/store.ts';
 import type { Logger } from '../log.ts';
 import type { AgentMetrics } from '../metrics/metrics.ts';
-import { TableBatch, shouldFlush, type FlushPolicy } from '../batch/batch.ts';
-import { KafkaSource, type SourceRecord } from '../source/kafka.ts';
-import { DecodeError } from '../errors.ts';
+import type { FlushPolicy, OffsetRange } from '../batch/batch.ts';
+import type { KafkaSource } from '../source/kafka.ts';
+import type { FetchChunk } from '../source/fetch.ts';
 import { TableSink, type SinkCommitResult } from './sink.ts';
-import { dlqRow, withKafkaColumns, type DecodeFn } from './tables.ts';
+import { DLQ_SCHEMA } from './tables.ts';
+import { IngestShards, ingestWorkerCount, type Sealed } from './shards.ts';
 
 export interface PipelineOptions {
   tableName: string;
   topic: string;
+  /** The table schema: the declared fields plus the Kafka columns. */
   schema: Schema;
+  /** The declared schema, which the decoder reads values against. */
+  declared: Schema;
+  format: SourceFormat;
   partitioning: 'unpartitioned' | 'hour';
-  decode: DecodeFn;
   store: ObjectStore;
   /** Key prefix of the table (…/_tableflow/<cluster>+<topic>/). */
   tablePrefix: string;
@@ -39,39 +52,59 @@ export interface PipelineOptions {
   flush: FlushPolicy;
   metrics: AgentMetrics;
   log: Logger;
+  /** Ingest worker threads; default ingestWorkerCount(). */
+  workers?: number;
 }
 
-const HOUR_MS = 3_600_000n;
-/** Records between two checks of the batch's size limits (the check sums the column builders). */
-const SIZE_CHECK_EVERY = 64;
+/** Chunk bytes handed to the workers and not yet parsed before the fetch loop waits. */
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
+/** What the open batch covers, on this thread; the rows themselves are in the workers. */
+class OpenBatch {
+  readonly ranges = new Map<number, OffsetRange>();
+  readonly dlqRanges = new Map<number, OffsetRange>();
+  /** Smallest record timestamp (ms) per Kafka partition, for the time-lag metric. */
+  readonly oldestTimestamp = new Map<number, bigint>();
+  /** Wall-clock ms when the first chunk arrived. */
+  firstAt = 0;
+
+  get isEmpty(): boolean {
+    return this.ranges.size === 0 && this.dlqRanges.size === 0;
+  }
+}
+
+function extend(ranges: Map<number, OffsetRange>, p: number, from: number, to: number): void {
+  const r = ranges.get(p);
+  if (r) r.to = BigInt(to);
+  else ranges.set(p, { from: BigInt(from), to: BigInt(to) });
+}
 
 export class TablePipeline {
   readonly opts: PipelineOptions;
   readonly main: TableSink;
   readonly dlq: TableSink | null;
-  #batch: TableBatch;
-  #dlqBatch: TableBatch | null;
+  #open = new OpenBatch();
+  #shards: IngestShards | null = null;
   /** Next offset this process will accept per partition, for the table and for the DLQ. */
   #posMain = new Map<number, bigint>();
   #posDlq = new Map<number, bigint>();
   #lock: Promise<void> = Promise.resolve();
+  #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
   #restartRequested = false;
+  #reassigned = false;
   #running: Promise<void> | null = null;
   #lastError: Error | null = null;
   #started = false;
   /** Partitions this pipeline has committed data of: their lag gauges read 0 once caught up. */
   #lagPartitions = new Set<number>();
-  #sinceCheck = 0;
 
   constructor(opts: PipelineOptions) {
     this.opts = opts;
     const sinkOptions = { delta: opts.delta, log: opts.log };
     this.main = new TableSink(opts.store, opts.tablePrefix, opts.schema, opts.partitioning, opts.topic, opts.tableName, sinkOptions);
     this.dlq = opts.dlqPrefix ? TableSink.dlq(opts.store, opts.dlqPrefix, opts.topic, `${opts.tableName}+dlq`, sinkOptions) : null;
-    this.#batch = new TableBatch(this.main.schema);
-    this.#dlqBatch = this.dlq ? new TableBatch(this.dlq.schema) : null;
   }
 
   get ready(): boolean {
@@ -87,18 +120,20 @@ export class TablePipeline {
     await this.main.open();
     if (this.dlq) await this.dlq.open();
     this.#resetPositions();
-    await this.opts.source.open();
-    this.#started = true;
-    this.opts.log.info('table pipeline started', { table: this.opts.tableName, committed: this.main.committed });
-    const tick = Math.max(50, Math.min(1000, Math.floor(this.opts.flush.intervalMs / 4)));
-    this.#timer = setInterval(
-      () =>
-        void this.#withLock(async () => {
-          await this.#maybeFlush();
-          this.#updateLagMetrics();
-        }),
-      tick,
+    const o = this.opts;
+    this.#shards = new IngestShards(
+      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning },
+      o.workers ?? ingestWorkerCount(),
+      (message) => this.#workerFailed(message),
     );
+    await o.source.open(() => this.#onAssignment());
+    this.#started = true;
+    o.log.info('table pipeline started', { table: o.tableName, committed: this.main.committed, workers: this.#shards.size });
+    const tick = Math.max(50, Math.min(1000, Math.floor(o.flush.intervalMs / 4)));
+    this.#timer = setInterval(() => {
+      if (!this.#flushing && this.#open.firstAt !== 0 && (Date.now() - this.#open.firstAt >= o.flush.intervalMs || this.#full())) void this.#startFlush('interval');
+      this.#updateLagMetrics();
+    }, tick);
     this.#running = this.#consumeLoop();
   }
 
@@ -107,137 +142,170 @@ export class TablePipeline {
     this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    if (!abandon) await this.#withLock(() => this.#flush('shutdown'));
+    this.opts.source.stopFetching();
+    if (!abandon) {
+      await this.#flushing;
+      await this.#startFlush('shutdown');
+    }
+    await this.#lock;
     await this.opts.source.close();
     await this.#running?.catch(() => {});
+    await this.#shards?.close();
   }
 
   async #consumeLoop(): Promise<void> {
+    const source = this.opts.source;
     while (!this.#stopping) {
       try {
-        for await (const rec of this.opts.source.records()) {
-          // Records go into the open batch without waiting on a flush in progress (the flush took
-          // the previous batch away); only a full batch waits, which is the backpressure.
-          this.#handle(rec);
-          if (++this.#sinceCheck >= SIZE_CHECK_EVERY && this.#full()) {
-            this.#sinceCheck = 0;
-            await this.#withLock(() => this.#maybeFlush());
-          }
-          if (this.#stopping || this.#restartRequested) break;
-        }
+        if (this.#reassigned) await this.#adoptAssignment();
+        const positions = await source.startPositions((p) => this.#posMain.get(p));
         if (this.#stopping) return;
-        if (this.#restartRequested) {
-          this.#restartRequested = false;
-          await this.opts.source.restart();
-        } else {
-          // The stream ended by itself (closed by the client after a fatal group error): start again.
-          await sleep(500);
-          await this.opts.source.restart();
-        }
+        this.#restartRequested = false;
+        this.#reassigned = false;
+        await source.fetcher.run(
+          positions,
+          (chunk) => this.#deliver(chunk),
+          () => this.#gate(),
+        );
+        if (!this.#stopping && !this.#restartRequested && !this.#reassigned) await sleep(200);
       } catch (err) {
         if (this.#stopping) return;
         this.#lastError = err as Error;
         this.opts.log.error('consume loop error; restarting the source', { table: this.opts.tableName, error: err });
         await sleep(1000);
-        try {
-          await this.opts.source.restart();
-          this.#lastError = null;
-        } catch (e) {
-          this.#lastError = e as Error;
-        }
       }
     }
   }
 
-  // Route one record: skip what the tables already hold, decode, buffer into the table or the DLQ.
-  #handle(rec: SourceRecord): void {
-    // After a discarded batch nothing is accepted until the source has restarted from committed offsets.
-    if (this.#restartRequested) return;
-    const p = rec.partition;
-    const acceptMain = rec.offset >= (this.#posMain.get(p) ?? 0n);
-    const acceptDlq = this.#dlqBatch !== null && rec.offset >= (this.#posDlq.get(p) ?? 0n);
+  // A rebalance may have handed this member partitions that another agent has committed since this
+  // process last read the table: positions move up to the table's offsets, except for partitions
+  // the open batch holds data of (their positions are where that data ends).
+  #onAssignment(): void {
+    this.#reassigned = true;
+    this.opts.source.stopFetching();
+  }
+
+  async #adoptAssignment(): Promise<void> {
+    await this.main.refreshCommitted();
+    if (this.dlq) await this.dlq.refreshCommitted();
+    const raise = (pos: Map<number, bigint>, committed: Map<number, bigint>, open: Map<number, OffsetRange>) => {
+      for (const [p, c] of committed) if (!open.has(p) && (pos.get(p) ?? -1n) < c) pos.set(p, c);
+    };
+    raise(this.#posMain, this.main.committed, this.#open.ranges);
+    if (this.dlq) raise(this.#posDlq, this.dlq.committed, this.#open.dlqRanges);
+  }
+
+  // One chunk of record batches: account for its offsets here, parse and decode it in a worker.
+  #deliver(chunk: FetchChunk): void {
+    if (this.#restartRequested || this.#stopping) return;
+    const p = chunk.partition;
+    const next = chunk.scan.nextOffset;
+    const mainFrom = Number(this.#posMain.get(p) ?? 0n);
+    const dlqFrom = this.dlq ? Number(this.#posDlq.get(p) ?? 0n) : Number.MAX_SAFE_INTEGER;
+    const acceptMain = next > mainFrom;
+    const acceptDlq = this.dlq !== null && next > dlqFrom;
     if (!acceptMain && !acceptDlq) return;
-    const rawBytes = (rec.key?.length ?? 0) + (rec.value?.length ?? 0);
-    let row: Row | null = null;
-    let reason: string | null = null;
-    try {
-      row = this.opts.decode(rec.value);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) reason = `unexpected decoder failure: ${(err as Error).message}`;
-      else reason = err.message;
-    }
+    const b = this.#open;
     if (acceptMain) {
-      this.#batch.track(p, rec.offset, rec.timestamp);
-      if (row) {
-        withKafkaColumns(row, rec);
-        this.#batch.add(row, this.opts.partitioning === 'hour' ? Number(rec.timestamp / HOUR_MS) : null, rawBytes);
-      }
-      this.#posMain.set(p, rec.offset + 1n);
+      extend(b.ranges, p, Math.max(mainFrom, chunk.scan.firstOffset), next);
+      this.#posMain.set(p, BigInt(next));
     }
     if (acceptDlq) {
-      this.#dlqBatch!.track(p, rec.offset, rec.timestamp);
-      if (reason !== null) this.#dlqBatch!.add(dlqRow(this.opts.topic, rec, reason), null, rawBytes);
-      this.#posDlq.set(p, rec.offset + 1n);
+      extend(b.dlqRanges, p, Math.max(dlqFrom, chunk.scan.firstOffset), next);
+      this.#posDlq.set(p, BigInt(next));
+    }
+    if (chunk.scan.minTimestamp >= 0) {
+      const ts = BigInt(chunk.scan.minTimestamp);
+      const old = b.oldestTimestamp.get(p);
+      if (old === undefined || ts < old) b.oldestTimestamp.set(p, ts);
+    }
+    if (b.firstAt === 0) b.firstAt = Date.now();
+    this.#shards!.send(p, chunk.bytes, mainFrom, dlqFrom, chunk.aborted);
+  }
+
+  // Awaited by the fetch loop before each request: the workers' backlog and a full batch whose
+  // previous flush is still committing hold it back.
+  async #gate(): Promise<void> {
+    const shards = this.#shards!;
+    for (;;) {
+      if (this.#stopping || this.#restartRequested || this.#reassigned) return;
+      if (shards.pendingBytes > MAX_PENDING_BYTES) {
+        await shards.progress();
+        continue;
+      }
+      if (this.#full()) {
+        if (this.#flushing) await this.#flushing;
+        else void this.#startFlush(this.#fullWhy() ?? 'bytes');
+        continue;
+      }
+      return;
     }
   }
 
-  // The size limits, checked every SIZE_CHECK_EVERY records on the hot path; the age limit is the timer's.
   #full(): boolean {
+    return this.#fullWhy() !== null;
+  }
+
+  // The size limits, from the workers' latest acknowledgements; the age limit is the timer's.
+  #fullWhy(): 'records' | 'bytes' | null {
+    const shards = this.#shards;
+    if (!shards) return null;
     const f = this.opts.flush;
-    const d = this.#dlqBatch;
-    const records = this.#batch.records + (d ? d.records : 0);
-    if (records >= f.maxRecords) return true;
-    return this.#batch.estimatedBytes + (d ? d.estimatedBytes : 0) >= f.maxBytes;
+    if (shards.openRecords >= f.maxRecords) return 'records';
+    if (shards.openEstimatedBytes >= f.maxBytes) return 'bytes';
+    return null;
   }
 
-  async #maybeFlush(): Promise<void> {
-    const batches = this.#dlqBatch ? [this.#batch, this.#dlqBatch] : [this.#batch];
-    const why = shouldFlush(batches, this.opts.flush);
-    if (why) await this.#flush(why);
+  // Seals the open batch in the workers now (records keep flowing into the next one) and commits it
+  // after any earlier flush. Never rejects: a failure drops the batch and re-reads it.
+  #startFlush(why: string): Promise<void> {
+    const batch = this.#open;
+    if (batch.isEmpty || this.#restartRequested) return this.#flushing ?? Promise.resolve();
+    this.#open = new OpenBatch();
+    const sealed = this.#shards!.seal();
+    const run = this.#withLock(async () => {
+      try {
+        await this.#commit(why, batch, await sealed);
+      } catch (err) {
+        this.#fail(err);
+      }
+    });
+    const flushing = run.finally(() => {
+      if (this.#flushing === flushing) this.#flushing = null;
+    });
+    this.#flushing = flushing;
+    return flushing;
   }
 
-  // Write the batch's files and commit them: DLQ table first, then the table, then group offsets.
+  // Upload the batch's files and commit them: DLQ table first, then the table, then group offsets.
   // Any failure drops the batch and re-reads it from the tables' offsets: nothing is acknowledged
   // to Kafka before the table holds it.
-  async #flush(why: string): Promise<void> {
-    try {
-      await this.#flushOnce(why);
-    } catch (err) {
-      this.#fail(err);
-    }
-  }
-
-  async #flushOnce(why: string): Promise<void> {
+  async #commit(why: string, batch: OpenBatch, sealed: Sealed): Promise<void> {
     if (this.#restartRequested) return;
-    const batch = this.#batch;
-    const dlqBatch = this.#dlqBatch;
-    if (batch.isEmpty && (!dlqBatch || dlqBatch.isEmpty)) return;
-    this.#batch = new TableBatch(this.main.schema);
-    this.#dlqBatch = this.dlq ? new TableBatch(this.dlq.schema) : null;
     const started = performance.now();
     const m = this.opts.metrics;
     const name = this.opts.tableName;
 
-    if (this.dlq && dlqBatch && dlqBatch.records > 0) {
-      const r = await this.dlq.commitBatch(dlqBatch);
+    if (this.dlq && sealed.dlqRecords > 0) {
+      const r = await this.dlq.commitFiles(sealed.dlq, batch.dlqRanges);
       if (!this.#afterCommit(r, `${name}+dlq`)) return this.#discard('dlq', r);
-      m.dlqRecords.inc({ table_name: name }, dlqBatch.records);
+      m.dlqRecords.inc({ table_name: name }, sealed.dlqRecords);
     }
     // The table commits whenever the batch moved offsets, even with no rows (all were dead letters):
     // otherwise its recorded offsets would lag forever behind a run of bad records.
-    if (!batch.isEmpty) {
-      const r = await this.main.commitBatch(batch);
+    if (batch.ranges.size > 0) {
+      const r = await this.main.commitFiles(sealed.main, batch.ranges);
       if (!this.#afterCommit(r, name)) return this.#discard('table', r);
-      m.recordsIngested.inc({ table_name: name }, batch.records);
-      m.bytesIngested.inc({ table_name: name }, batch.rawBytes);
+      m.recordsIngested.inc({ table_name: name }, sealed.records);
+      m.bytesIngested.inc({ table_name: name }, sealed.rawBytes);
     }
     m.commitLatency.observe({ table_name: name }, (performance.now() - started) / 1000);
     this.opts.log.info('committed batch', {
       table: name,
       why,
-      records: batch.records,
-      dlqRecords: dlqBatch?.records ?? 0,
-      files: batch.files.size,
+      records: sealed.records,
+      dlqRecords: sealed.dlqRecords,
+      files: sealed.main.length,
       snapshotId: this.main.lastSnapshotId,
       ms: Math.round(performance.now() - started),
     });
@@ -263,10 +331,21 @@ export class TablePipeline {
       sink: which,
       detail: r.reason,
     });
-    this.#batch = new TableBatch(this.main.schema);
-    this.#dlqBatch = this.dlq ? new TableBatch(this.dlq.schema) : null;
-    this.#resetPositions();
+    this.#dropOpenBatch();
+  }
+
+  // Forget everything read past the tables' offsets: the open batch, in the workers too, and the
+  // positions; the fetch loop starts again from the tables' offsets.
+  #dropOpenBatch(): void {
     this.#restartRequested = true;
+    this.#open = new OpenBatch();
+    this.#shards?.reset();
+    this.#resetPositions();
+    this.opts.source.stopFetching();
+  }
+
+  #workerFailed(message: string): void {
+    this.#fail(new Error(message));
   }
 
   #resetPositions(): void {
@@ -278,8 +357,8 @@ export class TablePipeline {
     const m = this.opts.metrics;
     const now = BigInt(Date.now());
     let maxLag = 0;
-    for (const p of new Set([...this.#batch.ranges.keys(), ...this.#lagPartitions])) {
-      const oldest = this.#batch.oldestTimestamp.get(p);
+    for (const p of new Set([...this.#open.ranges.keys(), ...this.#lagPartitions])) {
+      const oldest = this.#open.oldestTimestamp.get(p);
       const lag = oldest === undefined ? 0 : Math.max(0, Number(now - oldest) / 1000);
       if (m.withPartition) m.timeLag.set(m.lagLabels(this.main.tableId, this.opts.tableName, this.opts.topic, p), lag);
       maxLag = Math.max(maxLag, lag);
@@ -310,10 +389,7 @@ export class TablePipeline {
     this.#lastError = err as Error;
     this.opts.log.error('flush failed; the batch stays unacknowledged and will be re-read', { table: this.opts.tableName, error: err });
     // A failed flush leaves offsets uncommitted; re-read from the table's offsets.
-    this.#batch = new TableBatch(this.main.schema);
-    this.#dlqBatch = this.dlq ? new TableBatch(this.dlq.schema) : null;
-    this.#resetPositions();
-    this.#restartRequested = true;
+    this.#dropOpenBatch();
   }
 }
 

@@ -7,8 +7,8 @@ import type { Schema } from '../schema/types.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { IcebergTable, AppendFiles, CommitRefused, SetSchema, currentSchema, dataFileFromParquet, hourToString, type DataFile } from '../iceberg/index.ts';
 import { assertMigration } from '../schema/evolution.ts';
-import type { TableBatch } from '../batch/batch.ts';
-import type { ParquetFileBuilder } from '../parquet/writer.ts';
+import type { OffsetRange, TableBatch } from '../batch/batch.ts';
+import type { ParquetFileResult } from '../parquet/writer.ts';
 import { DLQ_SCHEMA, KAFKA_TIMESTAMP_COLUMN } from './tables.ts';
 import { DeltaProjector, deltaOptionsFromEnv } from '../delta/index.ts';
 import type { Logger } from '../log.ts';
@@ -104,13 +104,17 @@ export class TableSink {
     await table.commit([new SetSchema(this.schema)]);
   }
 
-  /** Writes the batch's files and commits them. Refused (ok: false) when the offsets overlap. */
-  async commitBatch(batch: TableBatch): Promise<SinkCommitResult> {
+  /**
+   * Uploads finished Parquet files and commits them with the offsets they cover: `ranges` holds,
+   * per Kafka partition, the batch's first offset and the offset after its last. Refused (ok: false)
+   * when the table already holds any of those offsets (another agent committed them first).
+   */
+  async commitFiles(finished: { partitionValue: number | null; result: ParquetFileResult }[], ranges: Map<number, OffsetRange>): Promise<SinkCommitResult> {
     const table = this.table;
-    const files = await Promise.all([...batch.files.values()].map((f) => this.#writeFile(f.builder, f.partitionValue)));
+    const files = await Promise.all(finished.map((f) => this.#uploadFile(f.result, f.partitionValue)));
     const from = new Map<number, bigint>();
     const to = new Map<number, bigint>();
-    for (const [p, r] of batch.ranges) {
+    for (const [p, r] of ranges) {
       from.set(p, r.from);
       to.set(p, r.to);
     }
@@ -128,17 +132,24 @@ export class TableSink {
       return { ok: true, conflicts: r.conflicts, filesWritten: files.length };
     } catch (err) {
       if (!(err instanceof CommitRefused)) {
-        await this.#refreshQuietly();
+        await this.refreshCommitted();
         throw err;
       }
       // The files are referenced by nothing: remove them now rather than leave them to orphan cleanup.
       await this.store.delete(files.map((f) => this.#keyOf(f))).catch(() => {});
-      await this.#refreshQuietly();
+      await this.refreshCommitted();
       return { ok: false, conflicts: 0, filesWritten: 0, reason: err.message };
     }
   }
 
-  async #refreshQuietly(): Promise<void> {
+  /** Writes a batch's files (encoding them here) and commits them; see commitFiles. */
+  async commitBatch(batch: TableBatch): Promise<SinkCommitResult> {
+    const finished = [...batch.files.values()].map((f) => ({ partitionValue: f.partitionValue, result: f.builder.finish() }));
+    return this.commitFiles(finished, batch.ranges);
+  }
+
+  /** Reloads the table's metadata for its committed offsets; keeps the last known ones on failure. */
+  async refreshCommitted(): Promise<void> {
     try {
       await this.table.refresh();
       this.committed = this.table.committedOffsets(this.topic);
@@ -152,8 +163,7 @@ export class TableSink {
     return this.prefix + f.filePath.slice(loc.length + 1);
   }
 
-  async #writeFile(builder: ParquetFileBuilder, hour: number | null): Promise<DataFile> {
-    const out = builder.finish();
+  async #uploadFile(out: ParquetFileResult, hour: number | null): Promise<DataFile> {
     const dir = hour === null ? 'data' : `data/${KAFKA_TIMESTAMP_COLUMN}_hour=${hourToString(hour)}`;
     const rel = `${dir}/${Date.now().toString(36)}-${randomUUID()}.parquet`;
     await this.store.put(this.prefix + rel, out.bytes);

@@ -1,15 +1,18 @@
-// The Kafka side of the agent: one consumer-group member per table, reading raw records.
+// The Kafka side of the agent: one consumer-group member per table.
 //
-// The table decides where reading starts, not the consumer group: every stream starts at the offsets
-// the table records (`startOffsets`), and at the earliest retained offset for a partition the table
-// has never seen (a new or re-created table reads its topic from the beginning). Group offsets are
-// committed after each table commit, for lag monitoring only. The ingest loop still drops any
-// record below the table's offsets, and a commit that overlaps another agent's is refused, after
-// which the stream restarts from the table's fresh offsets.
+// The table decides where reading starts, not the consumer group: every fetch loop starts at the
+// offsets the table records, and at the earliest retained offset for a partition the table has
+// never seen (a new or re-created table reads its topic from the beginning). The group only spreads
+// partitions over the agents; its offsets are committed after each table commit, for lag monitoring.
+// The ingest loop still drops any record below the table's offsets, and a commit that overlaps
+// another agent's is refused, after which reading restarts from the table's fresh offsets.
+// Records are fetched by fetch.ts, which leaves their parsing to the ingest workers.
 
-import { Consumer, MessagesStreamModes, MessagesStreamFallbackModes, type MessagesStream } from '@platformatic/kafka';
+import { Consumer } from '@platformatic/kafka';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { FloeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { RawFetcher } from './fetch.ts';
 
 /** Everything needed to reach one source cluster, with secrets already resolved. */
 export interface ClusterConnection {
@@ -39,13 +42,11 @@ export interface SourceRecord {
 export interface KafkaSourceOptions {
   connection: ClusterConnection;
   topic: string;
-  /** Next offset per partition as recorded by the table; read again at every (re)start. */
-  startOffsets: () => Map<number, bigint>;
   groupId: string;
   clientId: string;
-  /** Upper bound on records the client buffers ahead of the loop. */
-  highWaterMark?: number;
+  /** Longest the broker holds a fetch that has no data yet. @default 500 */
   maxWaitTimeMs?: number;
+  log?: Logger;
 }
 
 export function kafkaClientOptions(conn: ClusterConnection, clientId: string) {
@@ -90,71 +91,58 @@ function collectMessages(err: unknown, out: string[] = [], depth = 0): string[] 
 }
 
 /**
- * A consumer-group member for one topic. `records()` yields until `close()`; `restart()` drops the
- * current stream and starts again from the group's committed offsets (used after a lost commit race,
- * when the batch in memory was discarded and must be read again).
+ * A consumer-group member for one topic: membership, assignments, start offsets and group-offset
+ * commits through @platformatic/kafka; the records themselves come through `fetcher` (fetch.ts),
+ * which leaves their parsing to the ingest workers.
  */
 export class KafkaSource {
   readonly options: KafkaSourceOptions;
   #consumer: Consumer | null = null;
-  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
+  #fetcher: RawFetcher | null = null;
   #closed = false;
+  #onAssignment: (() => void) | null = null;
 
   constructor(options: KafkaSourceOptions) {
     this.options = options;
   }
 
-  async open(): Promise<void> {
-    const { connection, groupId, clientId } = this.options;
-    this.#consumer = new Consumer({
+  /** Joins the group; `onAssignment` runs after every later (re)join, when partitions may have moved. */
+  async open(onAssignment?: () => void): Promise<void> {
+    const { connection, groupId, clientId, topic } = this.options;
+    const consumer = new Consumer({
       ...kafkaClientOptions(connection, clientId),
       groupId,
       autocommit: false,
       sessionTimeout: 20_000,
       rebalanceTimeout: 30_000,
       heartbeatInterval: 2_000,
-      maxWaitTime: this.options.maxWaitTimeMs ?? 500,
-      highWaterMark: this.options.highWaterMark ?? 2048,
     });
-    await this.#startStream();
-  }
-
-  async #startStream(): Promise<void> {
-    const consumer = this.#consumer!;
-    const { topic } = this.options;
+    this.#consumer = consumer;
+    this.#onAssignment = onAssignment ?? null;
+    this.#fetcher = new RawFetcher(consumer, {
+      connection,
+      clientId,
+      topic,
+      ...(this.options.maxWaitTimeMs !== undefined ? { maxWaitMs: this.options.maxWaitTimeMs } : {}),
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
     try {
-      const earliest = (await consumer.listOffsets({ topics: [topic], timestamp: -2n } as never)).get(topic) ?? [];
-      const recorded = this.options.startOffsets();
-      const offsets = earliest.map((first, partition) => {
-        const t = recorded.get(partition);
-        // Below the earliest retained offset the records are gone from Kafka: start at what exists.
-        return { topic, partition, offset: t !== undefined && t > first ? t : first };
-      });
-      this.#stream = await consumer.consume({
-        topics: [topic],
-        mode: MessagesStreamModes.MANUAL,
-        offsets,
-        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
-        autocommit: false,
-      });
+      consumer.topics.track(topic);
+      await consumer.joinGroup({});
     } catch (err) {
-      throw describeKafkaError(err, this.options.connection, `joining consumer group ${this.options.groupId} for topic ${this.options.topic}`);
+      throw describeKafkaError(err, connection, `joining consumer group ${groupId} for topic ${topic}`);
     }
+    consumer.on('consumer:group:join', () => this.#onAssignment?.());
   }
 
-  /** Records in arrival order. Ends when the source is closed or restarted. */
-  async *records(): AsyncGenerator<SourceRecord> {
-    const stream = this.#stream;
-    if (!stream) return;
-    for await (const m of stream) {
-      yield {
-        partition: m.partition,
-        offset: m.offset,
-        timestamp: m.timestamp,
-        key: m.key && m.key.length > 0 ? m.key : m.key ?? null,
-        value: m.value ?? null,
-      };
-    }
+  get fetcher(): RawFetcher {
+    if (!this.#fetcher) throw new Error(`the source of topic ${this.options.topic} is not open`);
+    return this.#fetcher;
+  }
+
+  /** Ends the running fetch loop, if any (it returns after its request in flight). */
+  stopFetching(): void {
+    this.#fetcher?.stop();
   }
 
   /** Partitions currently assigned to this member. */
@@ -163,12 +151,40 @@ export class KafkaSource {
     return a.filter((x) => x.topic === this.options.topic).flatMap((x) => x.partitions);
   }
 
+  /**
+   * Where to read each assigned partition from: `known` (the table's next offset, or the position
+   * in memory) when Kafka still holds it, else the earliest retained offset.
+   */
+  async startPositions(known: (partition: number) => bigint | undefined): Promise<Map<number, number>> {
+    const consumer = this.#consumer;
+    const out = new Map<number, number>();
+    if (!consumer) return out;
+    const assigned = this.assignedPartitions();
+    if (assigned.length === 0) return out;
+    const { topic } = this.options;
+    let earliest: bigint[];
+    try {
+      earliest = (await consumer.listOffsets({ topics: [topic], timestamp: -2n } as never)).get(topic) ?? [];
+    } catch (err) {
+      throw describeKafkaError(err, this.options.connection, `listing the earliest offsets of topic ${topic}`);
+    }
+    for (const p of assigned) {
+      const first = earliest[p] ?? 0n;
+      const k = known(p);
+      // Below the earliest retained offset the records are gone from Kafka: start at what exists.
+      out.set(p, Number(k !== undefined && k > first ? k : first));
+    }
+    return out;
+  }
+
   /** Group offsets, for lag monitoring only. Failures (e.g. mid-rebalance) are reported, not thrown. */
   async commitGroupOffsets(next: Map<number, bigint>): Promise<boolean> {
-    if (!this.#consumer || next.size === 0) return true;
+    const assigned = new Set(this.assignedPartitions());
+    const offsets = [...next].filter(([p]) => assigned.has(p));
+    if (!this.#consumer || offsets.length === 0) return true;
     try {
       await this.#consumer.commit({
-        offsets: [...next].map(([partition, offset]) => ({ topic: this.options.topic, partition, offset, leaderEpoch: -1 })),
+        offsets: offsets.map(([partition, offset]) => ({ topic: this.options.topic, partition, offset, leaderEpoch: -1 })),
       });
       return true;
     } catch {
@@ -186,19 +202,16 @@ export class KafkaSource {
     return out;
   }
 
-  async restart(): Promise<void> {
-    if (this.#closed) return;
-    const old = this.#stream;
-    this.#stream = null;
-    if (old) await old.close().catch(() => {});
-    await this.#startStream();
+  get closed(): boolean {
+    return this.#closed;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    const s = this.#stream;
-    this.#stream = null;
-    if (s) await s.close().catch(() => {});
+    this.#onAssignment = null;
+    const f = this.#fetcher;
+    this.#fetcher = null;
+    if (f) await f.close().catch(() => {});
     if (this.#consumer) await this.#consumer.close(true).catch(() => {});
     this.#consumer = null;
   }

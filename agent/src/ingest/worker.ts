@@ -1,0 +1,187 @@
+// An ingest worker thread: Kafka record batches in, finished Parquet files out.
+//
+// The table's pipeline (pipeline.ts) runs one or more of these; each owns a fixed share of the
+// topic's partitions. Per chunk of record batches it parses the records, decodes each value, and
+// appends rows to the open batch's column builders (the table's, and the dead-letter table's for
+// records that do not decode). On `seal` it encodes every open file to Parquet and hands the bytes
+// back; the pipeline uploads and commits them. Messages are handled strictly in arrival order, so
+// a seal holds exactly the chunks sent before it.
+//
+// Protocol (main -> worker):
+//   chunk {seq, partition, bytes, mainFrom, dlqFrom, aborted}  -> ack {seq, records, dlqRecords, rawBytes, estimatedBytes}
+//   (rawBytes: Kafka key+value bytes of the records that became table rows)
+//   seal {id}                                                   -> sealed {id, main[], dlq[], records, dlqRecords, rawBytes}
+//   reset                                                       (drops the open batch)
+// A chunk that cannot be parsed (a corrupt batch) answers `failed {seq, message}`, and the seal of
+// its batch answers `sealFailed`: a batch with a hole is never committed. The pipeline drops its
+// batches and reads again from the table's offsets.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Schema } from '../schema/types.ts';
+import type { SourceFormat } from '../config/model.ts';
+import { createDecoder } from '../decode/decoder.ts';
+import { DecodeError } from '../errors.ts';
+import { TableBatch } from '../batch/batch.ts';
+import { forEachRecord, type AbortedTransaction } from '../source/records.ts';
+import type { ParquetFileResult } from '../parquet/writer.ts';
+import { dlqRow } from './tables.ts';
+
+export interface WorkerSpec {
+  topic: string;
+  format: SourceFormat;
+  /** The declared schema (the decoder's). */
+  declared: Schema;
+  /** The table schema: declared plus the Kafka columns. */
+  schema: Schema;
+  dlqSchema: Schema | null;
+  partitioning: 'unpartitioned' | 'hour';
+}
+
+export type ToWorker =
+  | { type: 'chunk'; seq: number; partition: number; bytes: Uint8Array; mainFrom: number; dlqFrom: number; aborted: AbortedTransaction[] | null }
+  | { type: 'seal'; id: number }
+  | { type: 'reset' };
+
+export interface SealedFile {
+  partitionValue: number | null;
+  result: ParquetFileResult;
+}
+
+export type FromWorker =
+  | { type: 'ack'; seq: number; records: number; dlqRecords: number; rawBytes: number; estimatedBytes: number }
+  | { type: 'failed'; seq: number; message: string }
+  | { type: 'sealed'; id: number; main: SealedFile[]; dlq: SealedFile[]; records: number; dlqRecords: number; rawBytes: number }
+  | { type: 'sealFailed'; id: number; message: string };
+
+const HOUR_MS = 3_600_000;
+
+/** The worker's state, separate from the thread plumbing so it can run in-process in tests. */
+export class IngestShard {
+  readonly spec: WorkerSpec;
+  #decode: (v: Uint8Array | null) => import('../schema/types.ts').Row;
+  #main: TableBatch;
+  #dlq: TableBatch | null;
+
+  constructor(spec: WorkerSpec) {
+    this.spec = spec;
+    const decoder = createDecoder(spec.format, spec.declared);
+    this.#decode = (v) => decoder.decode(v);
+    this.#main = new TableBatch(spec.schema);
+    this.#dlq = spec.dlqSchema ? new TableBatch(spec.dlqSchema) : null;
+  }
+
+  /** Parses and buffers one chunk; returns what the open batch now holds. */
+  chunk(m: Extract<ToWorker, { type: 'chunk' }>): Extract<FromWorker, { type: 'ack' }> {
+    const main = this.#main;
+    const dlq = this.#dlq;
+    const { partition, mainFrom, dlqFrom } = m;
+    const hourly = this.spec.partitioning === 'hour';
+    const topic = this.spec.topic;
+    const decode = this.#decode;
+    const from = dlq ? Math.min(mainFrom, dlqFrom) : mainFrom;
+    forEachRecord(
+      m.bytes,
+      from,
+      m.aborted,
+      (offset, timestamp, key, value) => {
+        const acceptMain = offset >= mainFrom;
+        const acceptDlq = dlq !== null && offset >= dlqFrom;
+        const rawBytes = (key?.byteLength ?? 0) + (value?.byteLength ?? 0);
+        let reason: string | null = null;
+        if (acceptMain) {
+          let row;
+          try {
+            row = decode(value);
+          } catch (err) {
+            reason = err instanceof DecodeError ? err.message : `unexpected decoder failure: ${(err as Error).message}`;
+          }
+          if (row) {
+            row._kafka_partition = partition;
+            row._kafka_offset = BigInt(offset);
+            row._kafka_timestamp = BigInt(timestamp) * 1000n;
+            main.add(row, hourly ? Math.floor(timestamp / HOUR_MS) : null, rawBytes);
+          }
+        } else if (acceptDlq) {
+          // Already in the table, not yet in the DLQ table (a crash between the two commits):
+          // only a record that fails to decode has a place here.
+          try {
+            decode(value);
+          } catch (err) {
+            reason = err instanceof DecodeError ? err.message : `unexpected decoder failure: ${(err as Error).message}`;
+          }
+        }
+        if (acceptDlq && reason !== null) {
+          const rec = { partition, offset: BigInt(offset), timestamp: BigInt(timestamp), key: key as Buffer | null, value: value as Buffer | null };
+          dlq.add(dlqRow(topic, rec, reason), null, rawBytes);
+        }
+      },
+      `in ${topic}[${partition}]`,
+    );
+    return { type: 'ack', seq: m.seq, records: main.records, dlqRecords: dlq?.records ?? 0, rawBytes: main.rawBytes, estimatedBytes: this.estimatedBytes };
+  }
+
+  get estimatedBytes(): number {
+    return this.#main.estimatedBytes + (this.#dlq?.estimatedBytes ?? 0);
+  }
+
+  /** Encodes the open batch's files and starts a new batch. */
+  seal(id: number): Extract<FromWorker, { type: 'sealed' }> {
+    const main = this.#main;
+    const dlq = this.#dlq;
+    this.reset();
+    const finish = (b: TableBatch | null): SealedFile[] => (b ? [...b.files.values()].map((f) => ({ partitionValue: f.partitionValue, result: f.builder.finish() })) : []);
+    return { type: 'sealed', id, main: finish(main), dlq: finish(dlq), records: main.records, dlqRecords: dlq?.records ?? 0, rawBytes: main.rawBytes };
+  }
+
+  reset(): void {
+    this.#main = new TableBatch(this.spec.schema);
+    this.#dlq = this.spec.dlqSchema ? new TableBatch(this.spec.dlqSchema) : null;
+  }
+}
+
+if (parentPort && workerData && (workerData as { floeIngestWorker?: boolean }).floeIngestWorker) {
+  const port = parentPort;
+  const shard = new IngestShard((workerData as { spec: WorkerSpec }).spec);
+  /** Why the open batch lost a chunk; until the next seal or reset, nothing more goes into it. */
+  let failed: string | null = null;
+  port.on('message', (m: ToWorker) => {
+    switch (m.type) {
+      case 'chunk': {
+        let out: FromWorker;
+        if (failed !== null) {
+          out = { type: 'failed', seq: m.seq, message: failed };
+        } else {
+          try {
+            out = shard.chunk(m);
+          } catch (err) {
+            failed = (err as Error).message;
+            shard.reset();
+            out = { type: 'failed', seq: m.seq, message: failed };
+          }
+        }
+        port.postMessage(out);
+        break;
+      }
+      case 'seal': {
+        if (failed !== null) {
+          port.postMessage({ type: 'sealFailed', id: m.id, message: failed } satisfies FromWorker);
+          failed = null;
+          break;
+        }
+        try {
+          const out = shard.seal(m.id);
+          const transfer = [...out.main, ...out.dlq].map((f) => f.result.bytes.buffer as ArrayBuffer);
+          port.postMessage(out, transfer);
+        } catch (err) {
+          shard.reset();
+          port.postMessage({ type: 'sealFailed', id: m.id, message: (err as Error).message } satisfies FromWorker);
+        }
+        break;
+      }
+      case 'reset':
+        failed = null;
+        shard.reset();
+        break;
+    }
+  });
+}

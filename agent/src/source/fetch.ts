@@ -1,0 +1,299 @@
+// The fetch loop: Kafka Fetch requests whose record bytes are never parsed on this thread.
+//
+// @platformatic/kafka keeps the consumer group (join, heartbeats, assignments, offset commits) and
+// the connections (TLS, SASL); this module sends Fetch v11 on its own connection pool and reads the
+// response only down to each partition's `records` field. Those bytes are copied once into a
+// SharedArrayBuffer and handed out as chunks of complete record batches; the ingest workers parse
+// the records (source/records.ts). Per chunk, this thread walks only the 61-byte batch headers.
+//
+// Fetch v11 (KIP-320 leader epochs, KIP-392 rack, no flexible fields) is served by every Kafka
+// broker since 2.3 and by Kafka 4, and by the Kafka-compatible brokers. Fetch sessions are not used
+// (session epoch -1: every request is a full fetch), so a restart is just a new loop.
+//
+// Per-partition errors:
+// - OFFSET_OUT_OF_RANGE: the position is below the log start (retention deleted the records) or
+//   past the end (the topic was re-created): reading resumes at the log start offset the broker
+//   reports, as the consumer's `auto.offset.reset=earliest` would, and a warning says so.
+// - leadership and metadata errors: the metadata is refreshed and the partition fetched again.
+// - anything else is an error of the loop, reported to the owner, which restarts it.
+
+import { ConnectionPool, Writer, type Consumer } from '@platformatic/kafka';
+import { FloeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { kafkaClientOptions, describeKafkaError, type ClusterConnection } from './kafka.ts';
+import { scanBatches, type AbortedTransaction, type BatchScan } from './records.ts';
+
+export interface FetchChunk {
+  partition: number;
+  /** Complete record batches of the partition, a view into a SharedArrayBuffer. */
+  bytes: Uint8Array;
+  /** Records below this offset are already taken (the broker returns whole batches). */
+  from: number;
+  scan: BatchScan;
+  aborted: AbortedTransaction[] | null;
+  highWatermark: bigint;
+}
+
+export interface FetcherOptions {
+  connection: ClusterConnection;
+  clientId: string;
+  topic: string;
+  /** Longest the broker holds a fetch with no data. @default 500 */
+  maxWaitMs?: number;
+  /** Per-response cap. @default 16 MiB */
+  maxBytes?: number;
+  /** Per-partition cap (a larger single batch still comes whole). @default 2 MiB */
+  partitionMaxBytes?: number;
+  /** READ_COMMITTED (1) skips aborted transactions, as the Java consumer's default. @default 1 */
+  isolationLevel?: 0 | 1;
+  log?: Logger;
+}
+
+const RETRIABLE_PARTITION_ERRORS = new Set([3, 5, 6, 9, 56, 74, 75]); // unknown partition, leader moves, storage, epochs
+const OFFSET_OUT_OF_RANGE = 1;
+
+interface PartitionResult {
+  partition: number;
+  errorCode: number;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+  aborted: AbortedTransaction[] | null;
+  records: Uint8Array | null;
+}
+
+interface FetchResponse {
+  errorCode: number;
+  throttleMs: number;
+  partitions: PartitionResult[];
+}
+
+/**
+ * One fetch loop at a time per topic: `run(positions, deliver, gate)` fetches from the given next
+ * offsets until `stop()` or an error; `deliver` gets every chunk in offset order per partition and
+ * `gate` is awaited before each request (backpressure).
+ */
+export class RawFetcher {
+  readonly options: FetcherOptions;
+  readonly consumer: Consumer;
+  #pool: ConnectionPool;
+  #generation = 0;
+  #closed = false;
+
+  constructor(consumer: Consumer, options: FetcherOptions) {
+    this.consumer = consumer;
+    this.options = options;
+    const base = kafkaClientOptions(options.connection, options.clientId);
+    this.#pool = new ConnectionPool(`${options.clientId}.fetch`, {
+      ...(base.tls ? { tls: base.tls } : {}),
+      ...(base.sasl ? { sasl: base.sasl } : {}),
+      connectTimeout: 15_000,
+      requestTimeout: 30_000 + (options.maxWaitMs ?? 500),
+    } as never);
+  }
+
+  /** Ends the running loop (it returns after its request in flight). */
+  stop(): void {
+    this.#generation++;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.stop();
+    await new Promise<void>((resolve) => this.#pool.close(() => resolve()));
+  }
+
+  /** Runs until `stop()`; rejects on an error that a retry does not fix. */
+  async run(positions: Map<number, number>, deliver: (chunk: FetchChunk) => void, gate: () => Promise<void>): Promise<void> {
+    const generation = ++this.#generation;
+    const live = () => generation === this.#generation && !this.#closed;
+    const { topic } = this.options;
+    let refresh = false;
+    let failures = 0;
+    while (live()) {
+      await gate();
+      if (!live() || positions.size === 0) {
+        if (positions.size === 0) await sleep(200);
+        continue;
+      }
+      let metadata: { brokers: Map<number, { host: string; port: number }>; topics: Map<string, { partitions: { leader: number }[] }> };
+      try {
+        metadata = (await this.consumer.metadata({ topics: [topic], forceUpdate: refresh } as never)) as never;
+      } catch (err) {
+        if (++failures >= 10) throw describeKafkaError(err, this.options.connection, `reading metadata of topic ${topic}`);
+        await sleep(Math.min(5000, 100 * 2 ** failures));
+        refresh = true;
+        continue;
+      }
+      refresh = false;
+      const byLeader = new Map<number, number[]>();
+      const partitions = metadata.topics.get(topic)?.partitions ?? [];
+      for (const p of positions.keys()) {
+        const leader = partitions[p]?.leader ?? -1;
+        if (leader < 0 || !metadata.brokers.has(leader)) {
+          refresh = true;
+          continue;
+        }
+        let list = byLeader.get(leader);
+        if (!list) byLeader.set(leader, (list = []));
+        list.push(p);
+      }
+      let responses: { broker: number; list: number[]; response: FetchResponse }[];
+      try {
+        responses = await Promise.all(
+          [...byLeader].map(async ([broker, list]) => ({
+            broker,
+            list,
+            response: await this.#fetch(metadata.brokers.get(broker)!, list.map((p) => [p, positions.get(p)!] as const)),
+          })),
+        );
+        failures = 0;
+      } catch (err) {
+        if (!live()) return;
+        if (err instanceof FloeError && !err.retryable) throw err;
+        if (++failures >= 10) throw describeKafkaError(err, this.options.connection, `fetching from topic ${topic}`);
+        this.options.log?.warn('fetch failed; retrying', { topic, attempt: failures, error: err });
+        refresh = true;
+        await sleep(Math.min(5000, 100 * 2 ** failures));
+        continue;
+      }
+      if (!live()) return;
+      let throttle = 0;
+      for (const { response } of responses) {
+        throttle = Math.max(throttle, response.throttleMs);
+        if (response.errorCode !== 0) throw new FloeError('FLOE_SOURCE_CONNECT', `fetch from topic ${topic} failed with Kafka error code ${response.errorCode}`, { retryable: true });
+        for (const r of response.partitions) {
+          if (!positions.has(r.partition)) continue;
+          if (r.errorCode === OFFSET_OUT_OF_RANGE) {
+            const start = Number(r.logStartOffset);
+            this.options.log?.warn('fetch position is outside the retained log; resuming at the log start', {
+              topic,
+              partition: r.partition,
+              position: positions.get(r.partition),
+              logStartOffset: start,
+            });
+            if (start >= 0) positions.set(r.partition, start);
+            else refresh = true;
+            continue;
+          }
+          if (RETRIABLE_PARTITION_ERRORS.has(r.errorCode)) {
+            refresh = true;
+            continue;
+          }
+          if (r.errorCode !== 0) {
+            throw new FloeError('FLOE_SOURCE_CONNECT', `fetch of ${topic}[${r.partition}] failed with Kafka error code ${r.errorCode}`, { retryable: true });
+          }
+          if (!r.records || r.records.byteLength === 0) continue;
+          const from = positions.get(r.partition)!;
+          const scan = scanBatches(r.records, `in ${topic}[${r.partition}]`);
+          if (scan.batches === 0) continue;
+          positions.set(r.partition, scan.nextOffset);
+          deliver({ partition: r.partition, bytes: r.records.subarray(0, scan.bytes), from, scan, aborted: r.aborted, highWatermark: r.highWatermark });
+        }
+      }
+      if (refresh) await sleep(200);
+      if (throttle > 0) await sleep(Math.min(throttle, 10_000));
+    }
+  }
+
+  #fetch(broker: { host: string; port: number }, partitions: (readonly [number, number])[]): Promise<FetchResponse> {
+    const o = this.options;
+    return new Promise((resolve, reject) => {
+      this.#pool.get(broker as never, ((error: Error | null, connection?: { send: (...args: unknown[]) => void }) => {
+        if (error || !connection) return reject(error ?? new Error('no connection'));
+        connection.send(
+          1, // Fetch
+          11,
+          () =>
+            Writer.create()
+              .appendInt32(-1) // replica_id: a consumer
+              .appendInt32(o.maxWaitMs ?? 500)
+              .appendInt32(1) // min_bytes
+              .appendInt32(o.maxBytes ?? 16 * 1024 * 1024)
+              .appendInt8(o.isolationLevel ?? 1)
+              .appendInt32(0) // session_id
+              .appendInt32(-1) // session_epoch: no fetch session
+              .appendArray(
+                [o.topic],
+                (w: Writer, topic: string) =>
+                  w.appendString(topic, false).appendArray(
+                    partitions,
+                    (pw: Writer, [p, offset]: readonly [number, number]) =>
+                      pw
+                        .appendInt32(p)
+                        .appendInt32(-1) // current_leader_epoch: not checked
+                        .appendInt64(BigInt(offset))
+                        .appendInt64(-1n) // log_start_offset: consumers send -1
+                        .appendInt32(o.partitionMaxBytes ?? 2 * 1024 * 1024),
+                    false,
+                    false,
+                  ),
+                false,
+                false,
+              )
+              .appendArray([], () => {}, false, false) // forgotten_topics_data
+              .appendString('', false), // rack_id
+          (_correlationId: number, _apiKey: number, _apiVersion: number, reader: { buffer: { length: number; buffers: Uint8Array[] } }) => parseFetchV11(reader.buffer),
+          false,
+          false,
+          (err: Error | null, response: FetchResponse) => (err ? reject(err) : resolve(response)),
+        );
+      }) as never);
+    });
+  }
+}
+
+/** Reads a Fetch v11 response body; each partition's records are a view into one shared copy. */
+function parseFetchV11(body: { length: number; buffers: Uint8Array[] }): FetchResponse {
+  const bytes = new Uint8Array(new SharedArrayBuffer(body.length));
+  let at = 0;
+  for (const b of body.buffers) {
+    bytes.set(b, at);
+    at += b.byteLength;
+  }
+  const dv = new DataView(bytes.buffer);
+  let pos = 0;
+  const need = (n: number) => {
+    if (pos + n > bytes.byteLength) throw new FloeError('FLOE_SOURCE_CONNECT', `truncated fetch response (${bytes.byteLength} bytes)`, { retryable: true });
+  };
+  const i16 = () => (need(2), (pos += 2), dv.getInt16(pos - 2));
+  const i32 = () => (need(4), (pos += 4), dv.getInt32(pos - 4));
+  const i64 = () => (need(8), (pos += 8), dv.getBigInt64(pos - 8));
+  const throttleMs = i32();
+  const errorCode = i16();
+  i32(); // session_id
+  const partitions: PartitionResult[] = [];
+  const topics = i32();
+  for (let t = 0; t < topics; t++) {
+    const nameLength = i16();
+    need(Math.max(0, nameLength));
+    pos += Math.max(0, nameLength);
+    const count = i32();
+    for (let i = 0; i < count; i++) {
+      const partition = i32();
+      const code = i16();
+      const highWatermark = i64();
+      i64(); // last_stable_offset
+      const logStartOffset = i64();
+      const abortedCount = i32();
+      let aborted: AbortedTransaction[] | null = null;
+      if (abortedCount > 0) {
+        aborted = [];
+        for (let a = 0; a < abortedCount; a++) aborted.push({ producerId: i64(), firstOffset: i64() });
+      }
+      i32(); // preferred_read_replica
+      const size = i32();
+      let records: Uint8Array | null = null;
+      if (size > 0) {
+        need(size);
+        records = bytes.subarray(pos, pos + size);
+        pos += size;
+      }
+      partitions.push({ partition, errorCode: code, highWatermark, logStartOffset, aborted, records });
+    }
+  }
+  return { errorCode, throttleMs, partitions };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,244 @@
+// Kafka record batches (message format v2, KIP-98) read straight from fetch-response bytes.
+//
+// The fetch path never builds an object per record on the thread that talks to Kafka: the main
+// thread only walks batch headers (`scanBatches`, 61 bytes each) to learn the offsets a chunk covers,
+// and the ingest workers walk the records themselves (`forEachRecord`), handing key and value out as
+// views into the (decompressed) batch. Offsets and timestamps are plain numbers: both fit in 2^53
+// (an offset beyond that is refused with an error, a timestamp is milliseconds since 1970).
+//
+// Batch layout (bytes from the batch start):
+//   0 baseOffset int64 | 8 batchLength int32 (bytes after this field) | 12 partitionLeaderEpoch int32
+//   16 magic int8 (= 2) | 17 crc uint32 | 21 attributes int16 | 23 lastOffsetDelta int32
+//   27 baseTimestamp int64 | 35 maxTimestamp int64 | 43 producerId int64 | 51 producerEpoch int16
+//   53 baseSequence int32 | 57 recordCount int32 | 61 records (compressed as a whole if attributes say so)
+// Record: length varint | attributes int8 | timestampDelta varlong | offsetDelta varint
+//   | keyLength varint | key | valueLength varint | value | headerCount varint | headers
+
+import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
+import { FloeError } from '../errors.ts';
+
+const BATCH_HEADER = 61;
+const LOG_OVERHEAD = 12; // baseOffset + batchLength
+const COMPRESSION_MASK = 0x07;
+const TIMESTAMP_LOG_APPEND = 0x08;
+const TRANSACTIONAL = 0x10;
+const CONTROL = 0x20;
+
+/** An aborted transaction as listed in a READ_COMMITTED fetch response. */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
+/** What the header walk learns of a chunk of batches. */
+export interface BatchScan {
+  /** Base offset of the first complete batch, or -1 when there is none. */
+  firstOffset: number;
+  /** Offset after the last complete batch: where the next fetch of the partition starts. */
+  nextOffset: number;
+  /** Smallest base timestamp of the data batches (ms), or -1 when there is none. */
+  minTimestamp: number;
+  /** Bytes of complete batches; a trailing partial batch (the broker cuts at max bytes) is left out. */
+  bytes: number;
+  batches: number;
+}
+
+function corrupt(where: string, what: string): FloeError {
+  return new FloeError('FLOE_DECODE_FAILED', `corrupt Kafka record batch ${where}: ${what}`, { retryable: false });
+}
+
+function view(buf: Uint8Array): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+function safeOffset(dv: DataView, at: number, where: string): number {
+  const v = dv.getBigInt64(at);
+  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(where, `base offset ${v} is out of range`);
+  return Number(v);
+}
+
+/**
+ * Walks the batch headers of `buf` (the records field of one partition of a fetch response).
+ * Only complete batches count; the broker may cut the last one short.
+ */
+export function scanBatches(buf: Uint8Array, where = ''): BatchScan {
+  const dv = view(buf);
+  const out: BatchScan = { firstOffset: -1, nextOffset: -1, minTimestamp: -1, bytes: 0, batches: 0 };
+  let pos = 0;
+  while (buf.byteLength - pos >= LOG_OVERHEAD) {
+    const length = dv.getInt32(pos + 8);
+    if (length < BATCH_HEADER - LOG_OVERHEAD) throw corrupt(where, `batch length ${length} at byte ${pos}`);
+    if (pos + LOG_OVERHEAD + length > buf.byteLength) break;
+    const magic = dv.getInt8(pos + 16);
+    if (magic !== 2) {
+      throw new FloeError('FLOE_DECODE_FAILED', `Kafka message format v${magic} ${where} is not supported (v2, Kafka 0.11+, is); the broker converts old formats when it runs with log.message.format.version >= 0.11`);
+    }
+    const base = safeOffset(dv, pos, where);
+    const attributes = dv.getInt16(pos + 21);
+    const last = base + dv.getInt32(pos + 23);
+    if (out.firstOffset < 0) out.firstOffset = base;
+    out.nextOffset = last + 1;
+    if ((attributes & CONTROL) === 0) {
+      const ts = Number(dv.getBigInt64(pos + 27));
+      if (out.minTimestamp < 0 || ts < out.minTimestamp) out.minTimestamp = ts;
+    }
+    pos += LOG_OVERHEAD + length;
+    out.batches++;
+  }
+  out.bytes = pos;
+  return out;
+}
+
+/** Reads varints over one buffer; every read is bounds-checked. */
+class Cursor {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
+  constructor(buf: Uint8Array, pos: number, end: number) {
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end;
+  }
+
+  varint(): number {
+    // Zig-zag, up to 5 bytes (int32).
+    let raw = 0;
+    const buf = this.buf;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (this.pos >= this.end) throw new RangeError('varint runs past the end');
+      const b = buf[this.pos++];
+      raw |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return (raw >>> 1) ^ -(raw & 1);
+    }
+    throw new RangeError('varint longer than 5 bytes');
+  }
+
+  varlong(): number {
+    // Zig-zag, up to 10 bytes; as a double (exact to 2^53, far beyond any timestamp delta).
+    let result = 0;
+    let mul = 1;
+    const buf = this.buf;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new RangeError('varlong runs past the end');
+      const b = buf[this.pos++];
+      result += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return result % 2 === 1 ? -(result + 1) / 2 : result / 2;
+      mul *= 128;
+    }
+    throw new RangeError('varlong longer than 10 bytes');
+  }
+
+  bytes(n: number): Uint8Array | null {
+    if (n < 0) return null;
+    const start = this.pos;
+    if (start + n > this.end) throw new RangeError(`field of ${n} bytes runs past the end`);
+    this.pos = start + n;
+    return this.buf.subarray(start, start + n);
+  }
+
+  skip(n: number): void {
+    if (n < 0) return;
+    if (this.pos + n > this.end) throw new RangeError(`field of ${n} bytes runs past the end`);
+    this.pos += n;
+  }
+}
+
+/** Called per data record; key and value are views valid only during the call unless copied. */
+export type RecordVisitor = (offset: number, timestamp: number, key: Uint8Array | null, value: Uint8Array | null) => void;
+
+/**
+ * Visits every data record of the complete batches in `buf` whose offset is at least `from`, in
+ * offset order. Control batches (transaction markers) are skipped, and so are the batches of
+ * aborted transactions when `aborted` lists them (READ_COMMITTED). Returns the records visited.
+ */
+export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordVisitor, where = ''): number {
+  const dv = view(buf);
+  let pos = 0;
+  let visited = 0;
+  // Aborted transactions in offset order; a producer is in `abortedNow` from the first offset of
+  // its aborted transaction until its ABORT marker.
+  const pending = aborted && aborted.length > 0 ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : null;
+  let nextAborted = 0;
+  const abortedNow = new Set<bigint>();
+
+  while (buf.byteLength - pos >= LOG_OVERHEAD) {
+    const length = dv.getInt32(pos + 8);
+    if (length < BATCH_HEADER - LOG_OVERHEAD) throw corrupt(where, `batch length ${length} at byte ${pos}`);
+    const batchEnd = pos + LOG_OVERHEAD + length;
+    if (batchEnd > buf.byteLength) break;
+    const base = safeOffset(dv, pos, where);
+    const magic = dv.getInt8(pos + 16);
+    if (magic !== 2) throw corrupt(where, `message format v${magic} at offset ${base}`);
+    const attributes = dv.getInt16(pos + 21);
+    const last = base + dv.getInt32(pos + 23);
+    const batchStart = pos;
+    pos = batchEnd;
+
+    if (pending) {
+      while (nextAborted < pending.length && pending[nextAborted].firstOffset <= BigInt(last)) abortedNow.add(pending[nextAborted++].producerId);
+    }
+    if (last < from) continue;
+    const producerId = dv.getBigInt64(batchStart + 43);
+    if (attributes & CONTROL) {
+      // The marker's key is version int16, type int16 (0 = ABORT, 1 = COMMIT).
+      if (pending && (attributes & TRANSACTIONAL) && abortedNow.has(producerId)) {
+        if (isAbortMarker(buf, batchStart + BATCH_HEADER, batchEnd, attributes)) abortedNow.delete(producerId);
+      }
+      continue;
+    }
+    if (pending && (attributes & TRANSACTIONAL) && abortedNow.has(producerId)) continue;
+
+    const baseTimestamp = Number(dv.getBigInt64(batchStart + 27));
+    const logAppendTime = (attributes & TIMESTAMP_LOG_APPEND) !== 0;
+    const maxTimestamp = logAppendTime ? Number(dv.getBigInt64(batchStart + 35)) : 0;
+    const count = dv.getInt32(batchStart + 57);
+    let records = buf.subarray(batchStart + BATCH_HEADER, batchEnd);
+    const codec = attributes & COMPRESSION_MASK;
+    if (codec !== 0) {
+      const algorithm = (compressionsAlgorithmsByBitmask as Record<number, { decompressSync(b: Buffer): Buffer } | undefined>)[codec];
+      if (!algorithm) throw corrupt(where, `unknown compression codec ${codec} at offset ${base}`);
+      try {
+        const b = algorithm.decompressSync(Buffer.from(records.buffer, records.byteOffset, records.byteLength));
+        records = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      } catch (err) {
+        throw corrupt(where, `cannot decompress the batch at offset ${base}: ${(err as Error).message}`);
+      }
+    }
+    const c = new Cursor(records, 0, records.byteLength);
+    try {
+      for (let i = 0; i < count; i++) {
+        const len = c.varint();
+        const recEnd = c.pos + len;
+        if (len < 0 || recEnd > c.end) throw new RangeError(`record length ${len}`);
+        c.pos++; // attributes (unused)
+        const tsDelta = c.varlong();
+        const offset = base + c.varint();
+        const key = c.bytes(c.varint());
+        const value = c.bytes(c.varint());
+        c.pos = recEnd; // headers are not read
+        if (offset < from) continue;
+        visit(offset, logAppendTime ? maxTimestamp : baseTimestamp + tsDelta, key, value);
+        visited++;
+      }
+    } catch (err) {
+      if (err instanceof RangeError) throw corrupt(where, `${err.message} in the batch at offset ${base}`);
+      throw err;
+    }
+  }
+  return visited;
+}
+
+function isAbortMarker(buf: Uint8Array, start: number, end: number, attributes: number): boolean {
+  if ((attributes & COMPRESSION_MASK) !== 0) return false; // markers are never compressed
+  try {
+    const c = new Cursor(buf, start, end);
+    c.varint(); // length
+    c.pos++; // attributes
+    c.varlong(); // timestamp delta
+    c.varint(); // offset delta
+    const key = c.bytes(c.varint());
+    return key !== null && key.byteLength >= 4 && ((key[2] << 8) | key[3]) === 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,92 @@
+// The ingest worker's record routing (ingest/worker.ts IngestShard), in-process: which records
+// become table rows and which become dead letters, given the table's and the DLQ table's next
+// offsets, including after a crash between the DLQ commit and the table commit. Record batches are
+// made by @platformatic/kafka's producer-side encoder. Real-broker runs are in test/e2e.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRecordsBatch } from '@platformatic/kafka';
+import { IngestShard, type WorkerSpec } from '../../src/ingest/worker.ts';
+import { DLQ_SCHEMA, tableSchema } from '../../src/ingest/tables.ts';
+import type { Schema } from '../../src/schema/types.ts';
+
+const declared: Schema = {
+  type: 'struct',
+  'schema-id': 0,
+  fields: [
+    { id: 1, name: 'id', required: true, type: 'long' },
+    { id: 2, name: 'name', required: false, type: 'string' },
+  ],
+};
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 10, 25, 7, 59, 58);
+
+// Offsets 0..9; 3 and 7 are not valid JSON; timestamps one second apart across an hour boundary.
+function chunk(): Buffer {
+  const messages = Array.from({ length: 10 }, (_, i) => ({
+    topic: 't',
+    key: Buffer.from(`k${i}`),
+    value: Buffer.from(i === 3 || i === 7 ? `{"id": ${i},` : JSON.stringify({ id: i, name: `n${i}` })),
+    timestamp: BigInt(T0 + i * 1000),
+  }));
+  return Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
+}
+
+function shard(partitioning: 'unpartitioned' | 'hour' = 'unpartitioned'): IngestShard {
+  const spec: WorkerSpec = { topic: 't', format: 'json', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning };
+  return new IngestShard(spec);
+}
+
+function route(mainFrom: number, dlqFrom: number) {
+  const s = shard();
+  const ack = s.chunk({ type: 'chunk', seq: 1, partition: 4, bytes: chunk(), mainFrom, dlqFrom, aborted: null });
+  const sealed = s.seal(1);
+  const dlqRows = sealed.dlq.reduce((n, f) => n + f.result.recordCount, 0);
+  const mainRows = sealed.main.reduce((n, f) => n + f.result.recordCount, 0);
+  // Offsets of the rows, from the _kafka_offset column's bounds and count.
+  const offsets = sealed.main.flatMap((f) => [f.result.stats.minValues.get(2_000_000_002), f.result.stats.maxValues.get(2_000_000_002)]);
+  const dlqOffsets = sealed.dlq.flatMap((f) => [f.result.stats.minValues.get(3), f.result.stats.maxValues.get(3)]);
+  return { ack, sealed, mainRows, dlqRows, offsets, dlqOffsets };
+}
+
+test('good records become rows, bad ones dead letters, each once', () => {
+  const r = route(0, 0);
+  assert.equal(r.mainRows, 8);
+  assert.equal(r.dlqRows, 2);
+  assert.deepEqual(r.dlqOffsets, [3n, 7n]);
+  assert.deepEqual(r.offsets, [0n, 9n]);
+  assert.equal(r.ack.records, 8);
+  assert.equal(r.ack.dlqRecords, 2);
+  assert.equal(r.sealed.records, 8);
+  // Raw bytes count the records that became rows only.
+  assert.equal(r.sealed.rawBytes, r.ack.rawBytes);
+  assert.ok(r.sealed.rawBytes > 0);
+});
+
+test('records below the table offset are not rows again; the DLQ keeps its own offset', () => {
+  // The table holds 0..4; the DLQ table holds up to 7 (crash after the DLQ commit of a later batch).
+  const ahead = route(5, 8);
+  assert.equal(ahead.mainRows, 4); // 5, 6, 8, 9
+  assert.deepEqual(ahead.offsets, [5n, 9n]);
+  assert.equal(ahead.dlqRows, 0); // 7 is already a dead letter
+  // The DLQ table behind the table (it commits only batches with dead letters): 3 is a dead letter
+  // not yet recorded, though its offset is below the table's.
+  const behind = route(5, 2);
+  assert.equal(behind.mainRows, 4);
+  assert.equal(behind.dlqRows, 2);
+  assert.deepEqual(behind.dlqOffsets, [3n, 7n]);
+});
+
+test('hour partitioning splits rows by their record timestamp; reset drops the open batch', () => {
+  const s = shard('hour');
+  s.chunk({ type: 'chunk', seq: 1, partition: 0, bytes: chunk(), mainFrom: 0, dlqFrom: 0, aborted: null });
+  const sealed = s.seal(1);
+  const byHour = new Map(sealed.main.map((f) => [f.partitionValue, f.result.recordCount]));
+  // T0 is 07:59:58: offsets 0 and 1 fall in hour 7, the six good ones from 2 on in hour 8.
+  assert.deepEqual(byHour, new Map([[Math.floor(T0 / HOUR), 2], [Math.floor(T0 / HOUR) + 1, 6]]));
+  s.chunk({ type: 'chunk', seq: 2, partition: 0, bytes: chunk(), mainFrom: 10, dlqFrom: 10, aborted: null });
+  s.chunk({ type: 'chunk', seq: 3, partition: 0, bytes: chunk(), mainFrom: 0, dlqFrom: 0, aborted: null });
+  s.reset();
+  const empty = s.seal(2);
+  assert.equal(empty.main.length + empty.dlq.length, 0);
+  assert.equal(empty.records, 0);
+});
