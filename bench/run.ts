@@ -102,11 +102,11 @@ async function benchFormat(format: Format, o: BenchOptions, runId: string, bucke
     });
     floe = { ...r, throughput: throughput(bytes, records, r.seconds, r.cpuSeconds, r.peakRssBytes, r.startupSeconds) };
     log(`bench ${format}: Floe ${floe.throughput.mibPerSecond.toFixed(1)} MiB/s`);
-    if (r.cpuProfile) {
-      profile = summarizeProfile(r.cpuProfile);
+    if (r.cpuProfiles.length > 0) {
+      profile = summarizeProfile(r.cpuProfiles);
       const keep = path.join(ROOT, 'bench', 'results', `${runId}-${format}.cpuprofile`);
       mkdirSync(path.dirname(keep), { recursive: true });
-      copyFileSync(r.cpuProfile, keep);
+      copyFileSync(r.cpuProfiles[0], keep);
       profile.file = path.relative(ROOT, keep);
     }
   } catch (e) {

@@ -25,7 +25,8 @@ export interface FloeRunResult {
   tableBytes: number;
   /** floe_bytes_ingested_total: Kafka key+value bytes the agent committed. */
   agentBytesIngested: number;
-  cpuProfile: string | null;
+  /** node --cpu-prof output of the agent, one file per thread, main thread first. */
+  cpuProfiles: string[];
   load: MachineLoad;
 }
 
@@ -82,7 +83,7 @@ export async function runFloe(o: FloeRunOptions): Promise<FloeRunResult> {
           snapshots: st.snapshots,
           tableBytes: st.totalFilesSize,
           agentBytesIngested: 0,
-          cpuProfile: null,
+          cpuProfiles: [],
           load: meter.end(),
         };
         if (st.totalRecords !== records) throw new Error(`table holds ${st.totalRecords} records, the topic ${records}`);
@@ -114,9 +115,11 @@ async function finish(agent: AgentProcess, watcher: ProcessWatcher, r: FloeRunRe
   r.peakRssBytes = Math.max(r.peakRssBytes, last.peakRssBytes);
   if (code !== 0) o.log(`  floe ${o.format}: agent exited with ${code} on SIGTERM:\n${agent.tail(10)}`);
   if (o.cpuProfDir) {
-    const files = readdirSync(o.cpuProfDir).filter((f) => f.endsWith('.cpuprofile'));
-    const mine = files.find((f) => f.includes(`.${agent.child.pid}.`)) ?? files.at(-1);
-    r.cpuProfile = mine ? path.join(o.cpuProfDir, mine) : null;
+    // One file per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): the main thread first.
+    const files = readdirSync(o.cpuProfDir).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${agent.child.pid}.`));
+    const thread = (f: string) => Number(f.split('.').at(-3));
+    files.sort((a, b) => thread(a) - thread(b));
+    r.cpuProfiles = files.map((f) => path.join(o.cpuProfDir!, f));
   }
   return r;
 }

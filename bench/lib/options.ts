@@ -25,7 +25,7 @@ export interface BenchOptions {
   freshnessMiBps: number;
   /** Freshness phase: how long to produce. --freshness-seconds, FLOE_BENCH_FRESHNESS_SECONDS. @default 60 (quick: 8) */
   freshnessSeconds: number;
-  /** Agent flush max_bytes. --flush-max-bytes, FLOE_BENCH_FLUSH_MAX_BYTES. @default 134217728 (128 MiB) */
+  /** Agent flush max_bytes. --flush-max-bytes, FLOE_BENCH_FLUSH_MAX_BYTES. @default 67108864 (64 MiB, the agent's default) */
   flushMaxBytes: number;
   /** Agent flush max_records. --flush-max-records, FLOE_BENCH_FLUSH_MAX_RECORDS. @default 10000000 (so bytes and time decide) */
   flushMaxRecords: number;
@@ -58,7 +58,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --no-freshness            skip the steady-rate freshness phase
   --freshness-mibps N       freshness produce rate (default 10)
   --freshness-seconds N     freshness produce duration (default 60)
-  --flush-max-bytes N       agent flush.max_bytes (default 134217728)
+  --flush-max-bytes N       agent flush.max_bytes (default 67108864, the agent's default)
   --flush-max-records N     agent flush.max_records (default 10000000)
   --flush-interval N        agent flush.interval_seconds = sink commit interval (default 10)
   --compaction              leave the agent's compaction on
@@ -140,7 +140,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     freshness: !(values['no-freshness'] ?? envBool(env.FLOE_BENCH_FRESHNESS) === false),
     freshnessMiBps: num('--freshness-mibps', values['freshness-mibps'] ?? env.FLOE_BENCH_FRESHNESS_MIBPS, quick ? 1 : 10, positive, 'a positive number'),
     freshnessSeconds: num('--freshness-seconds', values['freshness-seconds'] ?? env.FLOE_BENCH_FRESHNESS_SECONDS, quick ? 8 : 60, positive, 'a positive number'),
-    flushMaxBytes: num('--flush-max-bytes', values['flush-max-bytes'] ?? env.FLOE_BENCH_FLUSH_MAX_BYTES, 128 * 1024 * 1024, positiveInt, 'a positive integer'),
+    flushMaxBytes: num('--flush-max-bytes', values['flush-max-bytes'] ?? env.FLOE_BENCH_FLUSH_MAX_BYTES, 64 * 1024 * 1024, positiveInt, 'a positive integer'),
     flushMaxRecords: num('--flush-max-records', values['flush-max-records'] ?? env.FLOE_BENCH_FLUSH_MAX_RECORDS, 10_000_000, positiveInt, 'a positive integer'),
     flushIntervalSeconds: num('--flush-interval', values['flush-interval'] ?? env.FLOE_BENCH_FLUSH_INTERVAL, quick ? 2 : 10, positiveInt, 'a positive integer'),
     compaction: values.compaction ?? envBool(env.FLOE_BENCH_COMPACTION) ?? false,

@@ -27,8 +27,10 @@ export interface HotSpot {
 export interface ProfileSummary {
   file: string;
   durationSeconds: number;
-  /** Share of samples not idle. */
+  /** Share of the first (main) thread's samples not idle. */
   busyShare: number;
+  /** Busy share of each profiled thread, main thread first. */
+  threadBusy: number[];
   functions: HotSpot[];
   files: HotSpot[];
   /** Share of busy samples spent in the garbage collector. */
@@ -59,8 +61,47 @@ function packageOf(short: string): string {
   return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-export function summarizeProfile(file: string, top = 15): ProfileSummary {
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+/**
+ * Summarizes one profile, or several (one per thread of a process: `node --cpu-prof` writes one
+ * file per thread) added together: shares are of the busy samples of all of them, and
+ * `threadBusy` lists each thread's busy share of its own wall time, the first file first.
+ */
+export function summarizeProfile(file: string | string[], top = 15): ProfileSummary {
+  const list = Array.isArray(file) ? file : [file];
+  let idle = 0;
+  let total = 0;
+  let gc = 0;
+  let durationSeconds = 0;
+  const threadBusy: number[] = [];
+  const fn = new Map<string, number>();
+  const files = new Map<string, number>();
+  for (const one of list) {
+    const prof = JSON.parse(readFileSync(one, 'utf8')) as CpuProfile;
+    const r = accumulate(prof, fn, files);
+    idle += r.idle;
+    total += r.total;
+    gc += r.gc;
+    threadBusy.push(r.total > 0 ? (r.total - r.idle) / r.total : 0);
+    durationSeconds = Math.max(durationSeconds, (prof.endTime - prof.startTime) / 1e6);
+  }
+  const busy = total - idle;
+  const rank = (m: Map<string, number>): HotSpot[] =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, selfShare: busy > 0 ? us / busy : 0, selfMs: us / 1000 }));
+  return {
+    file: list[0],
+    durationSeconds,
+    busyShare: threadBusy[0] ?? 0,
+    threadBusy,
+    functions: rank(fn),
+    files: rank(files),
+    gcShare: busy > 0 ? gc / busy : 0,
+  };
+}
+
+function accumulate(prof: CpuProfile, fn: Map<string, number>, files: Map<string, number>): { idle: number; total: number; gc: number } {
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   // Self time per node from samples × time deltas (more exact than hitCount × mean interval).
   const selfUs = new Map<number, number>();
@@ -74,8 +115,6 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   let idle = 0;
   let total = 0;
   let gc = 0;
-  const fn = new Map<string, number>();
-  const files = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const n = byId.get(id);
     if (!n) continue;
@@ -92,18 +131,5 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     const pkg = n.callFrame.url ? packageOf(short) : name.startsWith('(') ? name : '(native)';
     files.set(pkg, (files.get(pkg) ?? 0) + us);
   }
-  const busy = total - idle;
-  const rank = (m: Map<string, number>): HotSpot[] =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, us]) => ({ name, selfShare: busy > 0 ? us / busy : 0, selfMs: us / 1000 }));
-  return {
-    file,
-    durationSeconds: (prof.endTime - prof.startTime) / 1e6,
-    busyShare: total > 0 ? busy / total : 0,
-    functions: rank(fn),
-    files: rank(files),
-    gcShare: busy > 0 ? gc / busy : 0,
-  };
+  return { idle, total, gc };
 }

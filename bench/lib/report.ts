@@ -116,7 +116,7 @@ export function renderMarkdown(r: BenchReport): string {
   for (const x of r.formats) {
     if (!x.profile) continue;
     out.push('');
-    out.push(`CPU profile, ${x.format} agent (${x.profile.file}; ${f(x.profile.durationSeconds)} s, busy ${f(x.profile.busyShare * 100, 0)}% of the main thread, GC ${f(x.profile.gcShare * 100, 1)}% of busy):`);
+    out.push(`CPU profile, ${x.format} agent (${x.profile.file}; ${f(x.profile.durationSeconds)} s, busy ${f(x.profile.busyShare * 100, 0)}% of the main thread${x.profile.threadBusy.length > 1 ? `, ${x.profile.threadBusy.slice(1).map((b) => `${f(b * 100, 0)}%`).join(' / ')} of the ingest workers` : ''}; shares below are of all threads' busy samples, GC ${f(x.profile.gcShare * 100, 1)}% of them; main-thread profile kept):`);
     out.push('');
     out.push('| self % | function |');
     out.push('|---:|---|');

@@ -6,8 +6,9 @@
 // the batch headers, and uploads and commits. Partition p's chunks go to ingest worker p mod N
 // (worker.ts), which parses the records, decodes them into column builders, and on a flush encodes
 // Parquet. A flush seals the open batch in every worker at once and the next batch starts filling
-// while the sealed one is uploaded and committed; only a full batch with a flush still in progress
-// holds the fetch loop back, as does a backlog of unparsed chunks (MAX_PENDING_BYTES).
+// while the sealed one is uploaded and committed; only a full batch with MAX_FLUSHES_IN_FLIGHT sealed
+// batches still committing holds the fetch loop back, as does a backlog of unparsed chunks
+// (MAX_PENDING_BYTES).
 //
 // Exactly-once, in three rules (DESIGN.md "Exactly-once contract"):
 //  1. The table's snapshot summary is the truth for consumed offsets. A record whose offset is below
@@ -56,6 +57,13 @@ export interface PipelineOptions {
   workers?: number;
 }
 
+/**
+ * Sealed batches waiting for their commit before a full batch holds the fetch loop back. A sealed
+ * batch holds only its encoded Parquet files, so a second one costs little memory and keeps the
+ * workers busy while the first uploads and commits.
+ */
+const MAX_FLUSHES_IN_FLIGHT = 2;
+
 /** Chunk bytes handed to the workers and not yet parsed before the fetch loop waits. */
 const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
@@ -89,7 +97,8 @@ export class TablePipeline {
   #posMain = new Map<number, bigint>();
   #posDlq = new Map<number, bigint>();
   #lock: Promise<void> = Promise.resolve();
-  #flushing: Promise<void> | null = null;
+  /** Flushes sealed and not yet committed, oldest first (they commit in this order). */
+  #flushes: Promise<void>[] = [];
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
   #restartRequested = false;
@@ -131,7 +140,7 @@ export class TablePipeline {
     o.log.info('table pipeline started', { table: o.tableName, committed: this.main.committed, workers: this.#shards.size });
     const tick = Math.max(50, Math.min(1000, Math.floor(o.flush.intervalMs / 4)));
     this.#timer = setInterval(() => {
-      if (!this.#flushing && this.#open.firstAt !== 0 && (Date.now() - this.#open.firstAt >= o.flush.intervalMs || this.#full())) void this.#startFlush('interval');
+      if (this.#flushes.length < MAX_FLUSHES_IN_FLIGHT && this.#open.firstAt !== 0 && Date.now() - this.#open.firstAt >= o.flush.intervalMs) void this.#startFlush('interval');
       this.#updateLagMetrics();
     }, tick);
     this.#running = this.#consumeLoop();
@@ -144,7 +153,6 @@ export class TablePipeline {
     this.#timer = null;
     this.opts.source.stopFetching();
     if (!abandon) {
-      await this.#flushing;
       await this.#startFlush('shutdown');
     }
     await this.#lock;
@@ -234,7 +242,7 @@ export class TablePipeline {
         continue;
       }
       if (this.#full()) {
-        if (this.#flushing) await this.#flushing;
+        if (this.#flushes.length >= MAX_FLUSHES_IN_FLIGHT) await Promise.race(this.#flushes);
         else void this.#startFlush(this.#fullWhy() ?? 'bytes');
         continue;
       }
@@ -260,7 +268,7 @@ export class TablePipeline {
   // after any earlier flush. Never rejects: a failure drops the batch and re-reads it.
   #startFlush(why: string): Promise<void> {
     const batch = this.#open;
-    if (batch.isEmpty || this.#restartRequested) return this.#flushing ?? Promise.resolve();
+    if (batch.isEmpty || this.#restartRequested) return this.#lock;
     this.#open = new OpenBatch();
     const sealed = this.#shards!.seal();
     const run = this.#withLock(async () => {
@@ -270,10 +278,10 @@ export class TablePipeline {
         this.#fail(err);
       }
     });
-    const flushing = run.finally(() => {
-      if (this.#flushing === flushing) this.#flushing = null;
+    const flushing: Promise<void> = run.finally(() => {
+      this.#flushes = this.#flushes.filter((f) => f !== flushing);
     });
-    this.#flushing = flushing;
+    this.#flushes.push(flushing);
     return flushing;
   }
 

@@ -14,7 +14,7 @@
 // Record: length varint | attributes int8 | timestampDelta varlong | offsetDelta varint
 //   | keyLength varint | key | valueLength varint | value | headerCount varint | headers
 
-import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
+import { CODEC_NAMES, decompress } from './codecs.ts';
 import { FloeError } from '../errors.ts';
 
 const BATCH_HEADER = 61;
@@ -195,13 +195,11 @@ export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly A
     let records = buf.subarray(batchStart + BATCH_HEADER, batchEnd);
     const codec = attributes & COMPRESSION_MASK;
     if (codec !== 0) {
-      const algorithm = (compressionsAlgorithmsByBitmask as Record<number, { decompressSync(b: Buffer): Buffer } | undefined>)[codec];
-      if (!algorithm) throw corrupt(where, `unknown compression codec ${codec} at offset ${base}`);
+      if (codec > 4) throw corrupt(where, `unknown compression codec ${codec} at offset ${base}`);
       try {
-        const b = algorithm.decompressSync(Buffer.from(records.buffer, records.byteOffset, records.byteLength));
-        records = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+        records = decompress(codec, records);
       } catch (err) {
-        throw corrupt(where, `cannot decompress the batch at offset ${base}: ${(err as Error).message}`);
+        throw corrupt(where, `cannot decompress the ${CODEC_NAMES[codec]} batch at offset ${base}: ${(err as Error).message}`);
       }
     }
     const c = new Cursor(records, 0, records.byteLength);
