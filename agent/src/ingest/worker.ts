@@ -17,6 +17,8 @@
 // batches and reads again from the table's offsets.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Schema } from '../schema/types.ts';
 import type { SourceFormat } from '../config/model.ts';
 import { createDecoder } from '../decode/decoder.ts';
@@ -139,8 +141,21 @@ export class IngestShard {
   }
 }
 
+/**
+ * A full garbage collection of this worker's heap. After a seal the whole previous batch (its
+ * column buffers, tens of MiB) is garbage at once; V8 would collect it only when the external
+ * memory grows by another ~64 MiB, so without this each worker carries about a batch of dead
+ * buffers. Collecting right away costs a few ms per seal and lowers the agent's peak RSS.
+ */
+function collectGarbage(): () => void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  return typeof gc === 'function' ? gc : () => {};
+}
+
 if (parentPort && workerData && (workerData as { floeIngestWorker?: boolean }).floeIngestWorker) {
   const port = parentPort;
+  const gc = collectGarbage();
   const shard = new IngestShard((workerData as { spec: WorkerSpec }).spec);
   /** Why the open batch lost a chunk; until the next seal or reset, nothing more goes into it. */
   let failed: string | null = null;
@@ -172,6 +187,7 @@ if (parentPort && workerData && (workerData as { floeIngestWorker?: boolean }).f
           const out = shard.seal(m.id);
           const transfer = [...out.main, ...out.dlq].map((f) => f.result.bytes.buffer as ArrayBuffer);
           port.postMessage(out, transfer);
+          gc();
         } catch (err) {
           shard.reset();
           port.postMessage({ type: 'sealFailed', id: m.id, message: (err as Error).message } satisfies FromWorker);
