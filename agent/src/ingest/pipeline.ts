@@ -165,6 +165,8 @@ export class TablePipeline {
     const source = this.opts.source;
     while (!this.#stopping) {
       try {
+        // After a failed batch, do not hammer what failed (a store, a worker): wait a moment.
+        if (this.#lastError) await sleep(1000);
         if (this.#reassigned) await this.#adoptAssignment();
         const positions = await source.startPositions((p) => this.#posMain.get(p));
         if (this.#stopping) return;

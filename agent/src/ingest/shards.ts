@@ -52,10 +52,18 @@ export class IngestShards {
   constructor(spec: WorkerSpec, size: number, onFailure: (message: string) => void) {
     this.size = size;
     this.#onFailure = onFailure;
-    this.#slots = Array.from({ length: size }, () => this.#spawn(spec));
+    this.#slots = Array.from({ length: size }, (_, i) => this.#spawn(spec, i));
   }
 
-  #spawn(spec: WorkerSpec): Slot {
+  /** The worker threads, in partition order (partition p is served by workers[p % size]). */
+  get workers(): readonly Worker[] {
+    return this.#slots.map((s) => s.worker);
+  }
+
+  // A worker that dies (an exception outside the message handler, a wasm trap, out of memory) is
+  // replaced by a fresh one with an empty batch; its unanswered seals reject and the owner hears of
+  // it, so the open batch is dropped and read again from the tables' offsets.
+  #spawn(spec: WorkerSpec, index: number): Slot {
     const worker = new Worker(WORKER_URL, { workerData: { floeIngestWorker: true, spec } });
     const pending = new Map<number, number>();
     const slot: Slot = { worker, pendingBytes: 0, pending, records: 0, dlqRecords: 0, estimatedBytes: 0, seals: new Map() };
@@ -87,10 +95,18 @@ export class IngestShards {
         }
       }
     });
+    let failure: Error | null = null;
     worker.on('error', (err) => {
+      failure = err;
+    });
+    worker.on('exit', (code) => {
+      if (this.#closed) return;
+      const err = failure ?? new Error(`ingest worker exited with code ${code}`);
       for (const s of slot.seals.values()) s.reject(err);
       slot.seals.clear();
-      if (!this.#closed) this.#onFailure(`ingest worker failed: ${err.message}`);
+      this.#slots[index] = this.#spawn(spec, index);
+      this.#wake();
+      this.#onFailure(`ingest worker ${index} stopped (${err.message}); a new one took its place`);
     });
     worker.unref();
     return slot;
