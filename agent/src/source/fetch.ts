@@ -12,8 +12,8 @@
 //
 // Per-partition errors:
 // - OFFSET_OUT_OF_RANGE: the position is below the log start (retention deleted the records) or
-//   past the end (the topic was re-created): reading resumes at the log start offset the broker
-//   reports, as the consumer's `auto.offset.reset=earliest` would, and a warning says so.
+//   past the end (the topic was re-created): reading resumes at the log start offset (ListOffsets
+//   earliest), as the consumer's `auto.offset.reset=earliest` would, and a warning says so.
 // - leadership and metadata errors: the metadata is refreshed and the partition fetched again.
 // - anything else is an error of the loop, reported to the owner, which restarts it.
 
@@ -158,21 +158,14 @@ export class RawFetcher {
       }
       if (!live()) return;
       let throttle = 0;
+      const outOfRange: number[] = [];
       for (const { response } of responses) {
         throttle = Math.max(throttle, response.throttleMs);
         if (response.errorCode !== 0) throw new FloeError('FLOE_SOURCE_CONNECT', `fetch from topic ${topic} failed with Kafka error code ${response.errorCode}`, { retryable: true });
         for (const r of response.partitions) {
           if (!positions.has(r.partition)) continue;
           if (r.errorCode === OFFSET_OUT_OF_RANGE) {
-            const start = Number(r.logStartOffset);
-            this.options.log?.warn('fetch position is outside the retained log; resuming at the log start', {
-              topic,
-              partition: r.partition,
-              position: positions.get(r.partition),
-              logStartOffset: start,
-            });
-            if (start >= 0) positions.set(r.partition, start);
-            else refresh = true;
+            outOfRange.push(r.partition);
             continue;
           }
           if (RETRIABLE_PARTITION_ERRORS.has(r.errorCode)) {
@@ -190,8 +183,33 @@ export class RawFetcher {
           deliver({ partition: r.partition, bytes: r.records.subarray(0, scan.bytes), from, scan, aborted: r.aborted, highWatermark: r.highWatermark });
         }
       }
+      if (outOfRange.length > 0) await this.#resumeAtLogStart(positions, outOfRange);
       if (refresh) await sleep(200);
       if (throttle > 0) await sleep(Math.min(throttle, 10_000));
+    }
+  }
+
+  // The broker answers OFFSET_OUT_OF_RANGE with -1 for the log start, so it is asked for separately.
+  async #resumeAtLogStart(positions: Map<number, number>, partitions: number[]): Promise<void> {
+    const { topic } = this.options;
+    let earliest: bigint[];
+    try {
+      earliest = (await this.consumer.listOffsets({ topics: [topic], timestamp: -2n } as never)).get(topic) ?? [];
+    } catch (err) {
+      this.options.log?.warn('listing the log start offsets failed; retrying', { topic, error: err });
+      await sleep(500);
+      return;
+    }
+    for (const p of partitions) {
+      const start = earliest[p];
+      if (start === undefined) continue;
+      this.options.log?.warn('fetch position is outside the retained log; resuming at the log start', {
+        topic,
+        partition: p,
+        position: positions.get(p),
+        logStartOffset: Number(start),
+      });
+      positions.set(p, Number(start));
     }
   }
 
