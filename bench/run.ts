@@ -98,6 +98,7 @@ async function benchFormat(format: Format, o: BenchOptions, runId: string, bucke
       bucket,
       timeoutMs,
       cpuProfDir: o.cpuProf ? path.join(work, `cpuprof-${format}`) : null,
+      mallocTuning: o.mallocTuning,
       log,
     });
     floe = { ...r, throughput: throughput(bytes, records, r.seconds, r.cpuSeconds, r.peakRssBytes, r.startupSeconds) };
@@ -163,6 +164,7 @@ async function benchFormat(format: Format, o: BenchOptions, runId: string, bucke
         mibPerSecond: o.freshnessMiBps,
         seconds: o.freshnessSeconds,
         timeoutMs,
+        mallocTuning: o.mallocTuning,
         log,
       });
       log(`bench ${format}: freshness p50 ${freshness.p50Seconds.toFixed(2)} s, p99 ${freshness.p99Seconds.toFixed(2)} s`);

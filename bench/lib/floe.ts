@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AgentProcess } from '../../test/e2e/agent-process.ts';
 import { endOffsets } from '../../test/helpers/index.ts';
 import { ProcessWatcher, LoadMeter, type MachineLoad } from './proc.ts';
-import { agentConfigYaml, type AgentTableSettings } from './seed.ts';
+import { agentConfigYaml, agentEnv, type AgentTableSettings } from './seed.ts';
 import type { BenchBucket } from './tables.ts';
 import type { Format } from './options.ts';
 
@@ -39,6 +39,8 @@ export interface FloeRunOptions extends AgentTableSettings {
   timeoutMs: number;
   /** Folder for node --cpu-prof output; no profiling when null. */
   cpuProfDir: string | null;
+  /** See BenchOptions.mallocTuning. */
+  mallocTuning: boolean;
   log: (msg: string) => void;
 }
 
@@ -46,7 +48,7 @@ export async function runFloe(o: FloeRunOptions): Promise<FloeRunResult> {
   const ends = await endOffsets(o.topic);
   const records = ends.reduce((a, b) => a + b, 0);
   const yaml = agentConfigYaml(o.format, o.topic, o.bucketUrl, o);
-  const env: Record<string, string> = { FLOE_LOG_LEVEL: 'info' };
+  const env = agentEnv(o.mallocTuning);
   if (o.cpuProfDir) {
     mkdirSync(o.cpuProfDir, { recursive: true });
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${o.cpuProfDir}`.trim();

@@ -8,7 +8,7 @@ import { Producer } from '@platformatic/kafka';
 import { AgentProcess } from '../../test/e2e/agent-process.ts';
 import { loadRig, endOffsets } from '../../test/helpers/index.ts';
 import { ProcessWatcher, LoadMeter, type MachineLoad } from './proc.ts';
-import { agentConfigYaml, type AgentTableSettings } from './seed.ts';
+import { agentConfigYaml, agentEnv, type AgentTableSettings } from './seed.ts';
 import type { BenchBucket } from './tables.ts';
 import type { Format } from './options.ts';
 
@@ -40,6 +40,8 @@ export interface FreshnessOptions extends AgentTableSettings {
   mibPerSecond: number;
   seconds: number;
   timeoutMs: number;
+  /** See BenchOptions.mallocTuning. */
+  mallocTuning: boolean;
   log: (msg: string) => void;
 }
 
@@ -73,7 +75,7 @@ class Latencies {
 export async function runFreshness(o: FreshnessOptions): Promise<FreshnessResult> {
   const rig = loadRig();
   const yaml = agentConfigYaml(o.format, o.topic, o.bucketUrl, o);
-  const agent = AgentProcess.start({ configYaml: yaml, name: `fresh-${o.format}`, env: { FLOE_LOG_LEVEL: 'info' } });
+  const agent = AgentProcess.start({ configYaml: yaml, name: `fresh-${o.format}`, env: agentEnv(o.mallocTuning) });
   const watcher = new ProcessWatcher(agent.child.pid!);
   const producer = new Producer({ clientId: 'floe-bench-freshness', bootstrapBrokers: [rig.kafka.bootstrap], retries: 5 });
   const acked = new Map<number, Acked[]>();

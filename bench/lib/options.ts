@@ -35,6 +35,11 @@ export interface BenchOptions {
   compaction: boolean;
   /** Profile the throughput agent with node --cpu-prof and list hot spots. --cpu-prof, FLOE_BENCH_CPU_PROF=1. @default false */
   cpuProf: boolean;
+  /**
+   * Start the agent with the glibc allocator settings README recommends (MALLOC_ARENA_MAX=2,
+   * MALLOC_MMAP_THRESHOLD_=131072). --no-malloc-tuning, FLOE_BENCH_MALLOC_TUNING=0. @default true
+   */
+  mallocTuning: boolean;
   /** Where the JSON report goes. --out, FLOE_BENCH_OUT. @default bench/results/<utc time>.json */
   out: string | null;
   /** Keep topics and objects afterwards (they are deleted by default, the disk is small). --keep, FLOE_BENCH_KEEP=1 */
@@ -63,6 +68,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --flush-interval N        agent flush.interval_seconds = sink commit interval (default 10)
   --compaction              leave the agent's compaction on
   --cpu-prof                profile the throughput agent (node --cpu-prof), list hot spots
+  --no-malloc-tuning        run the agent without the recommended glibc malloc settings
   --out FILE                JSON report path (default bench/results/<time>.json)
   --keep                    keep topics and bucket objects
   --phase-timeout N         seconds any one phase may take (default 3600)
@@ -107,6 +113,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'flush-interval': { type: 'string' },
       compaction: { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
+      'no-malloc-tuning': { type: 'boolean' },
       out: { type: 'string' },
       keep: { type: 'boolean' },
       'phase-timeout': { type: 'string' },
@@ -145,6 +152,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     flushIntervalSeconds: num('--flush-interval', values['flush-interval'] ?? env.FLOE_BENCH_FLUSH_INTERVAL, quick ? 2 : 10, positiveInt, 'a positive integer'),
     compaction: values.compaction ?? envBool(env.FLOE_BENCH_COMPACTION) ?? false,
     cpuProf: values['cpu-prof'] ?? envBool(env.FLOE_BENCH_CPU_PROF) ?? false,
+    mallocTuning: !(values['no-malloc-tuning'] ?? envBool(env.FLOE_BENCH_MALLOC_TUNING) === false),
     out: values.out ?? env.FLOE_BENCH_OUT ?? null,
     keep: values.keep ?? envBool(env.FLOE_BENCH_KEEP) ?? false,
     phaseTimeoutSeconds: num('--phase-timeout', values['phase-timeout'] ?? env.FLOE_BENCH_PHASE_TIMEOUT, 3600, positive, 'a positive number'),

@@ -14,6 +14,20 @@ export interface AgentTableSettings {
   compaction: boolean;
 }
 
+/**
+ * The agent's environment: the glibc allocator settings README recommends, unless switched off.
+ * With worker threads, glibc's per-thread arenas and its growing mmap threshold keep freed column
+ * buffers mapped; these two keep large buffers in their own mappings, returned on free.
+ */
+export function agentEnv(mallocTuning: boolean): Record<string, string> {
+  const env: Record<string, string> = { FLOE_LOG_LEVEL: 'info' };
+  if (mallocTuning) {
+    env.MALLOC_ARENA_MAX = '2';
+    env.MALLOC_MMAP_THRESHOLD_ = '131072';
+  }
+  return env;
+}
+
 /** The `floe agent` configuration for one seed table reading `topic`, writing under `bucketUrl`. */
 export function agentConfigYaml(format: Format, topic: string, bucketUrl: string, s: AgentTableSettings): string {
   const [jsonTable, avroTable] = seedTables();
