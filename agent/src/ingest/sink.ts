@@ -1,13 +1,13 @@
 // One Iceberg table the ingest loop writes to: uploads a batch's Parquet files, then commits them
 // with the batch's Kafka offsets under the exactly-once precondition (pipeline.ts, rule 2).
-// Writers do not commit: the batch's builders make the files, this committer makes the snapshot.
+// Writers do not commit: the ingest workers encode the files, this committer uploads them and makes the snapshot.
 
 import { randomUUID } from 'node:crypto';
 import type { Schema } from '../schema/types.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { IcebergTable, AppendFiles, CommitRefused, SetSchema, currentSchema, dataFileFromParquet, hourToString, type DataFile } from '../iceberg/index.ts';
 import { assertMigration } from '../schema/evolution.ts';
-import type { OffsetRange, TableBatch } from '../batch/batch.ts';
+import type { OffsetRange } from '../batch/batch.ts';
 import type { ParquetFileResult } from '../parquet/writer.ts';
 import { DLQ_SCHEMA, KAFKA_TIMESTAMP_COLUMN } from './tables.ts';
 import { DeltaProjector, deltaOptionsFromEnv } from '../delta/index.ts';
@@ -140,12 +140,6 @@ export class TableSink {
       await this.refreshCommitted();
       return { ok: false, conflicts: 0, filesWritten: 0, reason: err.message };
     }
-  }
-
-  /** Writes a batch's files (encoding them here) and commits them; see commitFiles. */
-  async commitBatch(batch: TableBatch): Promise<SinkCommitResult> {
-    const finished = [...batch.files.values()].map((f) => ({ partitionValue: f.partitionValue, result: f.builder.finish() }));
-    return this.commitFiles(finished, batch.ranges);
   }
 
   /** Reloads the table's metadata for its committed offsets; keeps the last known ones on failure. */

@@ -28,21 +28,11 @@ export const KAFKA_COLUMNS: NestedField[] = [
 
 export const KAFKA_TIMESTAMP_COLUMN = '_kafka_timestamp';
 
-export type DecodeFn = (value: Uint8Array | null) => Row;
-
 /** The declared schema plus the Kafka columns. */
 export function tableSchema(declared: Schema): Schema {
   const names = new Set(declared.fields.map((f) => f.name));
   const extra = KAFKA_COLUMNS.filter((f) => !names.has(f.name));
   return { ...declared, fields: [...declared.fields, ...extra] };
-}
-
-/** Adds the Kafka columns to a decoded row (in place: the row is fresh from the decoder). */
-export function withKafkaColumns(row: Row, rec: SourceRecord): Row {
-  row._kafka_partition = rec.partition;
-  row._kafka_offset = rec.offset;
-  row._kafka_timestamp = rec.timestamp * 1000n;
-  return row;
 }
 
 export const DLQ_SCHEMA: Schema = {
