@@ -177,15 +177,16 @@ export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly A
     if (pending) {
       while (nextAborted < pending.length && pending[nextAborted].firstOffset <= BigInt(last)) abortedNow.add(pending[nextAborted++].producerId);
     }
-    if (last < from) continue;
     const producerId = dv.getBigInt64(batchStart + 43);
     if (attributes & CONTROL) {
-      // The marker's key is version int16, type int16 (0 = ABORT, 1 = COMMIT).
+      // The marker's key is version int16, type int16 (0 = ABORT, 1 = COMMIT). Read even below
+      // `from`: it ends the aborted transaction for the batches after it.
       if (pending && (attributes & TRANSACTIONAL) && abortedNow.has(producerId)) {
         if (isAbortMarker(buf, batchStart + BATCH_HEADER, batchEnd, attributes)) abortedNow.delete(producerId);
       }
       continue;
     }
+    if (last < from) continue;
     if (pending && (attributes & TRANSACTIONAL) && abortedNow.has(producerId)) continue;
 
     const baseTimestamp = Number(dv.getBigInt64(batchStart + 27));

@@ -123,6 +123,12 @@ test('control batches are skipped; READ_COMMITTED drops the batches of aborted t
     [0, 1, 2, 8, 9, 10, 11, 12],
   );
   assert.ok(recs.every((r) => !r.value!.startsWith('aborted')));
+  // Reading from after the markers: the ABORT marker below `from` still ends producer 8's aborted
+  // transaction, so its next (committed) one is read.
+  assert.deepEqual(
+    collect(buf, 8, aborted).map((r) => r.offset),
+    [8, 9, 10, 11, 12],
+  );
   // READ_UNCOMMITTED (no aborted list): everything but the markers.
   assert.equal(collect(buf, 0, null).length, 11);
   // Offsets still advance over the markers.
