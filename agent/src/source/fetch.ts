@@ -109,6 +109,7 @@ export class RawFetcher {
     const { topic } = this.options;
     let refresh = false;
     let failures = 0;
+    let round = 0;
     while (live()) {
       await gate();
       if (!live() || positions.size === 0) {
@@ -127,7 +128,13 @@ export class RawFetcher {
       refresh = false;
       const byLeader = new Map<number, number[]>();
       const partitions = metadata.topics.get(topic)?.partitions ?? [];
-      for (const p of positions.keys()) {
+      // The partition order rotates between requests. KIP-74 promises a record batch larger than the
+      // per-partition limit whole only for the first partition of a request; Kafka 3.9 returns one
+      // for every partition (tried: 64-byte limit, ~200-byte batches, 3 partitions, no starvation),
+      // but a broker that keeps to the letter would starve the others without the rotation.
+      const keys = [...positions.keys()];
+      const turn = round++ % keys.length;
+      for (const p of [...keys.slice(turn), ...keys.slice(0, turn)]) {
         const leader = partitions[p]?.leader ?? -1;
         if (leader < 0 || !metadata.brokers.has(leader)) {
           refresh = true;
