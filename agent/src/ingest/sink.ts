@@ -8,6 +8,7 @@ import type { ObjectStore } from '../store/store.ts';
 import { IcebergTable, AppendFiles, CommitRefused, SetSchema, currentSchema, dataFileFromParquet, hourToString, type DataFile } from '../iceberg/index.ts';
 import { assertMigration } from '../schema/evolution.ts';
 import type { OffsetRange } from '../batch/batch.ts';
+import type { SealedFile } from './worker.ts';
 import type { ParquetFileResult } from '../parquet/writer.ts';
 import { DLQ_SCHEMA, KAFKA_TIMESTAMP_COLUMN } from './tables.ts';
 import { DeltaProjector, deltaOptionsFromEnv } from '../delta/index.ts';
@@ -109,7 +110,7 @@ export class TableSink {
    * per Kafka partition, the batch's first offset and the offset after its last. Refused (ok: false)
    * when the table already holds any of those offsets (another agent committed them first).
    */
-  async commitFiles(finished: { partitionValue: number | null; result: ParquetFileResult }[], ranges: Map<number, OffsetRange>): Promise<SinkCommitResult> {
+  async commitFiles(finished: SealedFile[], ranges: Map<number, OffsetRange>): Promise<SinkCommitResult> {
     const table = this.table;
     const files = await Promise.all(finished.map((f) => this.#uploadFile(f.result, f.partitionValue)));
     const from = new Map<number, bigint>();

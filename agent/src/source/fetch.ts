@@ -56,7 +56,6 @@ interface PartitionResult {
   partition: number;
   errorCode: number;
   highWatermark: bigint;
-  logStartOffset: bigint;
   aborted: AbortedTransaction[] | null;
   records: Uint8Array | null;
 }
@@ -144,15 +143,9 @@ export class RawFetcher {
         if (!list) byLeader.set(leader, (list = []));
         list.push(p);
       }
-      let responses: { broker: number; list: number[]; response: FetchResponse }[];
+      let responses: FetchResponse[];
       try {
-        responses = await Promise.all(
-          [...byLeader].map(async ([broker, list]) => ({
-            broker,
-            list,
-            response: await this.#fetch(metadata.brokers.get(broker)!, list.map((p) => [p, positions.get(p)!] as const)),
-          })),
-        );
+        responses = await Promise.all([...byLeader].map(([broker, list]) => this.#fetch(metadata.brokers.get(broker)!, list.map((p) => [p, positions.get(p)!] as const))));
         failures = 0;
       } catch (err) {
         if (!live()) return;
@@ -166,7 +159,7 @@ export class RawFetcher {
       if (!live()) return;
       let throttle = 0;
       const outOfRange: number[] = [];
-      for (const { response } of responses) {
+      for (const response of responses) {
         throttle = Math.max(throttle, response.throttleMs);
         if (response.errorCode !== 0) throw new FloeError('FLOE_SOURCE_CONNECT', `fetch from topic ${topic} failed with Kafka error code ${response.errorCode}`, { retryable: true });
         for (const r of response.partitions) {
@@ -298,7 +291,7 @@ function parseFetchV11(body: { length: number; buffers: Uint8Array[] }): FetchRe
       const code = i16();
       const highWatermark = i64();
       i64(); // last_stable_offset
-      const logStartOffset = i64();
+      i64(); // log_start_offset (-1 with OFFSET_OUT_OF_RANGE: see #resumeAtLogStart)
       const abortedCount = i32();
       let aborted: AbortedTransaction[] | null = null;
       if (abortedCount > 0) {
@@ -313,7 +306,7 @@ function parseFetchV11(body: { length: number; buffers: Uint8Array[] }): FetchRe
         records = bytes.subarray(pos, pos + size);
         pos += size;
       }
-      partitions.push({ partition, errorCode: code, highWatermark, logStartOffset, aborted, records });
+      partitions.push({ partition, errorCode: code, highWatermark, aborted, records });
     }
   }
   return { errorCode, throttleMs, partitions };
