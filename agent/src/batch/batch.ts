@@ -35,13 +35,23 @@ export class TableBatch {
   }
 
   add(row: Row, partitionValue: number | null, rawBytes: number): void {
+    this.builder(partitionValue).append(row);
+    this.added(rawBytes);
+  }
+
+  /** The file builder of a partition value (opened on first use), for appending directly. */
+  builder(partitionValue: number | null): ParquetFileBuilder {
     const k = partitionValue === null ? '' : String(partitionValue);
     let f = this.files.get(k);
     if (!f) {
       f = { partitionValue, builder: new ParquetFileBuilder(this.schema) };
       this.files.set(k, f);
     }
-    f.builder.append(row);
+    return f.builder;
+  }
+
+  /** Counts a row appended directly to one of the builders. */
+  added(rawBytes: number): void {
     this.records++;
     this.rawBytes += rawBytes;
   }

@@ -35,6 +35,7 @@ import { CoerceFailure } from '../schema/coerce.ts';
 import { decimalParams, fixedLength } from '../schema/convert.ts';
 import type { IcebergType, NestedField, PrimitiveType, Row, Schema, StructType, Value } from '../schema/types.ts';
 import type { Decoder } from './decoder.ts';
+import { compileAvroDirect } from './avro-direct.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Writer schema
@@ -642,8 +643,10 @@ export function createAvroDecoder(schema: Schema): Decoder {
     }
   };
 
+  const direct = compileAvroDirect(schema);
   return {
     format: 'avro',
+    ...(direct ? { appendTo: direct } : {}),
     decode(value: Uint8Array | null): Row {
       if (value === null) throw new DecodeError('avro: record value is null (a tombstone)');
       const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);

@@ -3,6 +3,7 @@
 
 import type { SourceFormat } from '../config/model.ts';
 import type { Row, Schema } from '../schema/types.ts';
+import type { Column } from '../parquet/columns.ts';
 import { createAvroDecoder } from './avro.ts';
 import { createJsonDecoder } from './json.ts';
 
@@ -10,6 +11,13 @@ export interface Decoder {
   readonly format: SourceFormat;
   /** Decodes one record value. Throws DecodeError; the returned row is fresh (caller may mutate). */
   decode(value: Uint8Array | null): Row;
+  /**
+   * The fast path, where the format has one for this schema: appends the value's fields straight
+   * to the declared columns (the first ones of `columns`, a file builder's top-level columns),
+   * with no row object. Returns false, having appended nothing, for a value it leaves to `decode`
+   * (which then accepts or refuses it); it never accepts a value `decode` would refuse.
+   */
+  appendTo?(value: Uint8Array, columns: readonly Column[]): boolean;
 }
 
 /** Compiles the decoder of a table once; call `decode` per record. */

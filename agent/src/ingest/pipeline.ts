@@ -33,6 +33,7 @@ import type { FetchChunk } from '../source/fetch.ts';
 import { TableSink, type SinkCommitResult } from './sink.ts';
 import { DLQ_SCHEMA } from './tables.ts';
 import { IngestShards, ingestWorkerCount, type Sealed } from './shards.ts';
+import { directDecodeFromEnv } from './worker.ts';
 
 export interface PipelineOptions {
   tableName: string;
@@ -131,7 +132,7 @@ export class TablePipeline {
     this.#resetPositions();
     const o = this.opts;
     this.#shards = new IngestShards(
-      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning },
+      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning, directDecode: directDecodeFromEnv() },
       o.workers ?? ingestWorkerCount(),
       (message) => this.#workerFailed(message),
     );

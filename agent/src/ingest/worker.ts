@@ -27,6 +27,9 @@ import { TableBatch } from '../batch/batch.ts';
 import { forEachRecord, type AbortedTransaction } from '../source/records.ts';
 import type { ParquetFileResult } from '../parquet/writer.ts';
 import { dlqRow } from './tables.ts';
+import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
+
+const EMPTY = new Uint8Array(0);
 
 export interface WorkerSpec {
   topic: string;
@@ -37,6 +40,8 @@ export interface WorkerSpec {
   schema: Schema;
   dlqSchema: Schema | null;
   partitioning: 'unpartitioned' | 'hour';
+  /** Whether to use the decoder's fast path where it has one (env FLOE_DIRECT_DECODE=0 turns it off). @default true */
+  directDecode?: boolean;
 }
 
 export type ToWorker =
@@ -57,10 +62,20 @@ export type FromWorker =
 
 const HOUR_MS = 3_600_000;
 
+/** `FLOE_DIRECT_DECODE`: `0` turns the decoders' fast path off (to compare, or to rule it out). */
+export function directDecodeFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.FLOE_DIRECT_DECODE;
+  if (raw === undefined || raw === '' || raw === '1') return true;
+  if (raw === '0') return false;
+  throw new Error(`FLOE_DIRECT_DECODE must be 0 or 1, got ${JSON.stringify(raw)}`);
+}
+
 /** The worker's state, separate from the thread plumbing so it can run in-process in tests. */
 export class IngestShard {
   readonly spec: WorkerSpec;
   #decode: (v: Uint8Array | null) => import('../schema/types.ts').Row;
+  /** The decoder's fast path (no row object), unless off or the schema has none. */
+  #direct: ((value: Uint8Array, columns: readonly Column[]) => boolean) | null;
   #main: TableBatch;
   #dlq: TableBatch | null;
 
@@ -68,6 +83,12 @@ export class IngestShard {
     this.spec = spec;
     const decoder = createDecoder(spec.format, spec.declared);
     this.#decode = (v) => decoder.decode(v);
+    // The fast path appends the Kafka columns by position: after the declared ones, in this order.
+    const d = spec.declared.fields.length;
+    const names = spec.schema.fields.map((f) => f.name);
+    const kafkaTail = names.length === d + 3 && names[d] === '_kafka_partition' && names[d + 1] === '_kafka_offset' && names[d + 2] === '_kafka_timestamp';
+    const direct = spec.directDecode !== false && kafkaTail ? decoder.appendTo : undefined;
+    this.#direct = direct ? direct.bind(decoder) : null;
     this.#main = new TableBatch(spec.schema);
     this.#dlq = spec.dlqSchema ? new TableBatch(spec.dlqSchema) : null;
   }
@@ -80,7 +101,20 @@ export class IngestShard {
     const hourly = this.spec.partitioning === 'hour';
     const topic = this.spec.topic;
     const decode = this.#decode;
+    const direct = this.#direct;
     const from = dlq ? Math.min(mainFrom, dlqFrom) : mainFrom;
+    // The fast path's row: the decoder fills the declared columns, then the Kafka columns follow.
+    const kafkaColumn = this.spec.declared.fields.length;
+    let recordValue: Uint8Array = EMPTY;
+    let recordOffset = 0;
+    let recordTimestamp = 0;
+    const fill = (columns: readonly Column[]): boolean => {
+      if (!direct!(recordValue, columns)) return false;
+      (columns[kafkaColumn] as Int32Column).append(partition);
+      (columns[kafkaColumn + 1] as Int64Column).appendNumber(recordOffset);
+      (columns[kafkaColumn + 2] as Int64Column).appendNumber(recordTimestamp * 1000);
+      return true;
+    };
     forEachRecord(
       m.bytes,
       from,
@@ -90,6 +124,23 @@ export class IngestShard {
         const acceptDlq = dlq !== null && offset >= dlqFrom;
         const rawBytes = (key?.byteLength ?? 0) + (value?.byteLength ?? 0);
         let reason: string | null = null;
+        if (acceptMain && direct !== null && value !== null) {
+          recordValue = value;
+          recordOffset = offset;
+          recordTimestamp = timestamp;
+          let appended: boolean;
+          try {
+            appended = main.builder(hourly ? Math.floor(timestamp / HOUR_MS) : null).appendWith(fill);
+          } catch (err) {
+            // A defect of the fast path: this batch fails (and is read again); use the general path from now on.
+            this.#direct = null;
+            throw err;
+          }
+          if (appended) {
+            main.added(rawBytes);
+            return;
+          }
+        }
         if (acceptMain) {
           let row;
           try {

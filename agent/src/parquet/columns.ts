@@ -181,7 +181,7 @@ export abstract class Leaf implements Column {
   }
 }
 
-class BoolColumn extends Leaf {
+export class BoolColumn extends Leaf {
   private bits = new Uint8Array(INITIAL_SLOTS >> 3);
   private sawTrue = false;
   private sawFalse = false;
@@ -221,7 +221,7 @@ class BoolColumn extends Leaf {
 }
 
 /** int and date: 32-bit integers. */
-class Int32Column extends Leaf {
+export class Int32Column extends Leaf {
   private data = new Int32Array(INITIAL_SLOTS);
   private min = 0;
   private max = 0;
@@ -263,16 +263,22 @@ class Int32Column extends Leaf {
 }
 
 /** long, time, timestamp, timestamptz: 64-bit integers held as bigint. */
-class Int64Column extends Leaf {
+export class Int64Column extends Leaf {
   private data = new BigInt64Array(INITIAL_SLOTS);
+  /** The same memory as 32-bit halves (little-endian), for appendNumber. */
+  private halves = new Int32Array(this.data.buffer);
+  // Bounds of the values appended as bigints, and of those appended as numbers.
   private min = 0n;
   private max = 0n;
   private seen = false;
+  private minNumber = 0;
+  private maxNumber = 0;
+  private seenNumber = false;
 
   append(v: Value | undefined): void {
     if (v === null || v === undefined) return this.appendNull();
     const i = this.length;
-    if (i === this.data.length) this.data = growBigInt64(this.data, i + 1);
+    if (i === this.data.length) this.grow(i + 1);
     const x = v as bigint;
     this.data[i] = x;
     this.validity.valid(i);
@@ -287,8 +293,32 @@ class Int64Column extends Leaf {
     this.length = i + 1;
   }
 
+  /** Appends a safe integer (|x| < 2^53) without making a bigint of it. */
+  appendNumber(x: number): void {
+    const i = this.length;
+    if (i === this.data.length) this.grow(i + 1);
+    const hi = Math.floor(x / 4294967296);
+    this.halves[2 * i] = x - hi * 4294967296; // 0..2^32-1, stored as its int32 bit pattern
+    this.halves[2 * i + 1] = hi;
+    this.validity.valid(i);
+    if (this.bounded) {
+      if (!this.seenNumber) {
+        this.minNumber = this.maxNumber = x;
+        this.seenNumber = true;
+      } else if (x < this.minNumber) this.minNumber = x;
+      else if (x > this.maxNumber) this.maxNumber = x;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  private grow(min: number): void {
+    this.data = growBigInt64(this.data, min);
+    this.halves = new Int32Array(this.data.buffer);
+  }
+
   protected emptySlot(i: number): void {
-    if (i >= this.data.length) this.data = growBigInt64(this.data, i + 1);
+    if (i >= this.data.length) this.grow(i + 1);
   }
 
   toData(): arrow.Data {
@@ -300,12 +330,16 @@ class Int64Column extends Leaf {
   }
 
   bounds(): { min: Value; max: Value } | null {
-    return this.seen ? { min: this.min, max: this.max } : null;
+    if (!this.seenNumber) return this.seen ? { min: this.min, max: this.max } : null;
+    const lo = BigInt(this.minNumber);
+    const hi = BigInt(this.maxNumber);
+    if (!this.seen) return { min: lo, max: hi };
+    return { min: lo < this.min ? lo : this.min, max: hi > this.max ? hi : this.max };
   }
 }
 
 /** float (32-bit) and double (64-bit). */
-class FloatColumn extends Leaf {
+export class FloatColumn extends Leaf {
   private data: Float32Array | Float64Array;
   private min = 0;
   private max = 0;
@@ -413,13 +447,16 @@ class DecimalColumn extends Leaf {
 }
 
 /** string: UTF-8 bytes and 32-bit offsets. */
-class Utf8Column extends Leaf {
+export class Utf8Column extends Leaf {
   private offsets = new Int32Array(INITIAL_SLOTS + 1);
   private bytes = Buffer.alloc(INITIAL_SLOTS * 16);
   private pos = 0;
+  // Bounds of the values appended as strings, and (as slot indices) of those appended as bytes.
   private min = '';
   private max = '';
   private seen = false;
+  private minSlot = -1;
+  private maxSlot = -1;
 
   append(v: Value | undefined): void {
     if (v === null || v === undefined) return this.appendNull();
@@ -450,6 +487,46 @@ class Utf8Column extends Leaf {
     this.length = i + 1;
   }
 
+  /**
+   * Appends the string whose UTF-8 bytes are buf[start, end), which the caller has checked are
+   * valid UTF-8 (the decoders' fast path: no JavaScript string per value).
+   */
+  appendUtf8(buf: Uint8Array, start: number, end: number): void {
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    const n = end - start;
+    const pos = this.pos;
+    if (pos + n > this.bytes.length) this.bytes = growBuffer(this.bytes, pos + n);
+    const bytes = this.bytes;
+    if (n <= 32) for (let k = 0; k < n; k++) bytes[pos + k] = buf[start + k];
+    else bytes.set(buf.subarray(start, end), pos);
+    this.pos = pos + n;
+    this.offsets[i + 1] = pos + n;
+    this.validity.valid(i);
+    if (this.bounded) {
+      // UTF-8 byte order is code point order, the order of the bounds.
+      if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
+      else if (this.compareSlots(i, this.minSlot) < 0) this.minSlot = i;
+      else if (this.compareSlots(i, this.maxSlot) > 0) this.maxSlot = i;
+    }
+    this.values++;
+    this.length = i + 1;
+  }
+
+  private compareSlots(a: number, b: number): number {
+    const o = this.offsets;
+    const bytes = this.bytes;
+    let x = o[a];
+    let y = o[b];
+    const xe = o[a + 1];
+    const ye = o[b + 1];
+    for (; x < xe && y < ye; x++, y++) {
+      const d = bytes[x] - bytes[y];
+      if (d !== 0) return d;
+    }
+    return xe - x - (ye - y);
+  }
+
   protected emptySlot(i: number): void {
     if (i + 1 >= this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
     this.offsets[i + 1] = this.pos;
@@ -468,7 +545,16 @@ class Utf8Column extends Leaf {
   }
 
   bounds(): { min: Value; max: Value } | null {
-    return this.seen ? { min: this.min, max: this.max } : null;
+    let min: string | null = this.seen ? this.min : null;
+    let max: string | null = this.seen ? this.max : null;
+    if (this.minSlot >= 0) {
+      const o = this.offsets;
+      const lo = this.bytes.toString('utf8', o[this.minSlot], o[this.minSlot + 1]);
+      const hi = this.bytes.toString('utf8', o[this.maxSlot], o[this.maxSlot + 1]);
+      if (min === null || compareStrings(lo, min) < 0) min = lo;
+      if (max === null || compareStrings(hi, max) > 0) max = hi;
+    }
+    return min === null || max === null ? null : { min, max };
   }
 }
 
@@ -595,7 +681,7 @@ class FixedColumn extends Leaf {
   }
 }
 
-class StructColumn implements Column {
+export class StructColumn implements Column {
   private readonly arrowType: arrow.DataType;
   private readonly nullable: boolean;
   private readonly names: string[];
@@ -624,6 +710,12 @@ class StructColumn implements Column {
       for (let c = 0; c < children.length; c++) children[c].append(row[names[c]]);
     }
     this.length = i + 1;
+  }
+
+  /** A present struct whose children the caller appends (one slot each) itself. */
+  appendPresent(): void {
+    this.validity.valid(this.length);
+    this.length++;
   }
 
   appendAbsent(): void {
@@ -655,7 +747,7 @@ class StructColumn implements Column {
   }
 }
 
-class ListColumn implements Column {
+export class ListColumn implements Column {
   private readonly arrowType: arrow.DataType;
   private readonly nullable: boolean;
   readonly element: Column;
@@ -697,6 +789,16 @@ class ListColumn implements Column {
     this.length = i + 1;
   }
 
+  /** A present list whose `count` elements the caller has just appended to `element`. */
+  appendEntries(count: number): void {
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    this.validity.valid(i);
+    if (count === 0) this.element.skipAbsent();
+    this.offsets[i + 1] = this.element.length;
+    this.length = i + 1;
+  }
+
   skipAbsent(): void {
     this.element.skipAbsent();
   }
@@ -717,7 +819,7 @@ class ListColumn implements Column {
   }
 }
 
-class MapColumn implements Column {
+export class MapColumn implements Column {
   private readonly arrowType: arrow.Map_;
   private readonly nullable: boolean;
   readonly key: Column;
@@ -768,6 +870,19 @@ class MapColumn implements Column {
     else this.validity.valid(i);
     this.key.skipAbsent();
     this.value.skipAbsent();
+    this.offsets[i + 1] = this.key.length;
+    this.length = i + 1;
+  }
+
+  /** A present map whose `count` entries the caller has just appended to `key` and `value`. */
+  appendEntries(count: number): void {
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    this.validity.valid(i);
+    if (count === 0) {
+      this.key.skipAbsent();
+      this.value.skipAbsent();
+    }
     this.offsets[i + 1] = this.key.length;
     this.length = i + 1;
   }

@@ -176,6 +176,33 @@ export class ParquetFileBuilder {
     this.rows++;
   }
 
+  /**
+   * Appends one row whose slots `fill` writes straight into the top-level columns (schema order),
+   * exactly one slot each: the decoders' fast path, with no row object. `fill` returns false,
+   * having written nothing, to decline the row. A throw, or a column left with a slot too many or
+   * too few, poisons the builder as a failed append() does.
+   */
+  appendWith(fill: (columns: readonly Column[]) => boolean): boolean {
+    if (this.state !== 'open') throw this.closedError();
+    const columns = this.columns;
+    let ok: boolean;
+    try {
+      ok = fill(columns);
+      const want = ok ? this.rows + 1 : this.rows;
+      for (let c = 0; c < columns.length; c++) {
+        if (columns[c].length !== want) {
+          throw new Error(`column ${this.names[c]} has ${columns[c].length} slots after a direct append, expected ${want}`);
+        }
+      }
+    } catch (err) {
+      this.state = 'poisoned';
+      this.poison = err;
+      throw err;
+    }
+    if (ok) this.rows++;
+    return ok;
+  }
+
   finish(): ParquetFileResult {
     if (this.state !== 'open') throw this.closedError();
     this.state = 'finished';

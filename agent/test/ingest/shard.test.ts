@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createRecordsBatch } from '@platformatic/kafka';
 import { IngestShard, type WorkerSpec } from '../../src/ingest/worker.ts';
 import { DLQ_SCHEMA, tableSchema } from '../../src/ingest/tables.ts';
+import { avroEncoderFor } from '../../src/decode/index.ts';
 import type { Schema } from '../../src/schema/types.ts';
 
 const declared: Schema = {
@@ -89,4 +90,32 @@ test('hour partitioning splits rows by their record timestamp; reset drops the o
   const empty = s.seal(2);
   assert.equal(empty.main.length + empty.dlq.length, 0);
   assert.equal(empty.records, 0);
+});
+
+test('Avro through the fast path: the same files as the general path, Kafka columns included', () => {
+  const encode = avroEncoderFor(declared);
+  const messages = Array.from({ length: 10 }, (_, i) => {
+    const good = encode({ id: BigInt(i), name: i % 4 === 0 ? null : `n${i}` });
+    return { topic: 't', key: null, value: i === 3 || i === 7 ? good.subarray(0, 1) : good, timestamp: BigInt(T0 + i * 1000) };
+  });
+  const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
+  const run = (directDecode: boolean, partitioning: 'unpartitioned' | 'hour') => {
+    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning, directDecode });
+    s.chunk({ type: 'chunk', seq: 1, partition: 4, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
+    return s.seal(1);
+  };
+  for (const partitioning of ['unpartitioned', 'hour'] as const) {
+    const fast = run(true, partitioning);
+    const slow = run(false, partitioning);
+    assert.equal(fast.records, 8);
+    assert.equal(fast.dlqRecords, 2); // 3 and 7
+    assert.equal(fast.rawBytes, slow.rawBytes);
+    assert.equal(fast.main.length, partitioning === 'hour' ? 2 : 1);
+    assert.deepEqual(
+      fast.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
+      slow.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
+    );
+    const all = fast.main.flatMap((f) => [f.result.stats.minValues.get(2_000_000_003), f.result.stats.maxValues.get(2_000_000_003)]);
+    assert.ok(all.includes(BigInt(T0) * 1000n) && all.includes(BigInt(T0 + 9000) * 1000n));
+  }
 });

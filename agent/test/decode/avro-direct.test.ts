@@ -1,0 +1,206 @@
+// Avro's fast path (decode/avro-direct.ts) against the general path (decode -> row -> append): on
+// random valid values and on corrupted ones, the fast path must accept only what decode accepts,
+// and the Parquet files built both ways must be byte for byte the same, statistics included.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { avroEncoderFor, createDecoder, frameForSchemaRegistry } from '../../src/decode/index.ts';
+import { compileAvroDirect } from '../../src/decode/avro-direct.ts';
+import { ParquetFileBuilder } from '../../src/parquet/writer.ts';
+import type { IcebergType, NestedField, Row, Schema, Value } from '../../src/schema/types.ts';
+
+const schema: Schema = {
+  type: 'struct',
+  'schema-id': 0,
+  fields: [
+    { id: 1, name: 'b', required: true, type: 'boolean' },
+    { id: 2, name: 'i', required: true, type: 'int' },
+    { id: 3, name: 'l', required: true, type: 'long' },
+    { id: 4, name: 'f', required: false, type: 'float' },
+    { id: 5, name: 'd', required: false, type: 'double' },
+    { id: 6, name: 's', required: true, type: 'string' },
+    { id: 7, name: 'os', required: false, type: 'string' },
+    { id: 8, name: 'day', required: false, type: 'date' },
+    { id: 9, name: 'ts', required: false, type: 'timestamptz' },
+    {
+      id: 10,
+      name: 'st',
+      required: false,
+      type: {
+        type: 'struct',
+        fields: [
+          { id: 11, name: 'x', required: true, type: 'long' },
+          { id: 12, name: 'inner', required: true, type: { type: 'struct', fields: [{ id: 13, name: 'y', required: false, type: 'string' }] } },
+        ],
+      },
+    },
+    { id: 14, name: 'tags', required: false, type: { type: 'list', 'element-id': 15, element: 'string', 'element-required': false } },
+    { id: 16, name: 'attrs', required: true, type: { type: 'map', 'key-id': 17, key: 'string', 'value-id': 18, value: 'int', 'value-required': false } },
+    {
+      id: 19,
+      name: 'points',
+      required: false,
+      type: {
+        type: 'list',
+        'element-id': 20,
+        'element-required': true,
+        element: { type: 'struct', fields: [{ id: 21, name: 'px', required: true, type: 'double' }, { id: 22, name: 'py', required: false, type: 'int' }] },
+      },
+    },
+    { id: 23, name: 'grid', required: false, type: { type: 'list', 'element-id': 24, 'element-required': true, element: { type: 'list', 'element-id': 25, element: 'long', 'element-required': true } } },
+  ],
+};
+
+/** A deterministic pseudo-random source (xorshift32), so a failure can be replayed. */
+function rng(seed: number) {
+  let x = seed || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+const STRINGS = ['', 'a', 'prod', 'ümlaut', 'ß', '😀 emoji', 'x'.repeat(33), 'y'.repeat(200), '\u0000nul', 'zz', 'A', '\uFFFD literal'];
+const LONGS = [0n, 1n, -1n, 63n, -64n, 2n ** 31n, 2n ** 48n, 2n ** 49n, 2n ** 52n - 1n, 2n ** 53n, -(2n ** 53n), 2n ** 62n, 2n ** 63n - 1n, -(2n ** 63n), 1_764_000_000_000_000n];
+const FLOATS = [0, -0, 1.5, -2.25, NaN, Infinity, -Infinity, 3.4e38, 1e-45];
+
+function randomValue(t: IcebergType, r: () => number): Value {
+  const pick = <T,>(a: readonly T[]): T => a[Math.floor(r() * a.length)];
+  if (typeof t === 'string') {
+    switch (t) {
+      case 'boolean':
+        return r() < 0.5;
+      case 'int':
+      case 'date':
+        return pick([0, 1, -1, 2147483647, -2147483648, 20000, Math.floor(r() * 1e6) - 5e5]);
+      case 'long':
+      case 'timestamptz':
+        return r() < 0.5 ? pick(LONGS) : BigInt(Math.floor((r() - 0.5) * 2 ** 53));
+      case 'float':
+        return Math.fround(pick(FLOATS));
+      case 'double':
+        return r() < 0.5 ? pick(FLOATS) : (r() - 0.5) * 1e12;
+      case 'string':
+        return r() < 0.7 ? pick(STRINGS) : `s-${Math.floor(r() * 1000)}`;
+    }
+    throw new Error(t);
+  }
+  switch (t.type) {
+    case 'struct':
+      return randomRow(t.fields, r);
+    case 'list': {
+      const n = Math.floor(r() * 4);
+      return Array.from({ length: n }, () => (!t['element-required'] && r() < 0.2 ? null : randomValue(t.element, r)));
+    }
+    case 'map': {
+      const m = new Map<Value, Value>();
+      const n = Math.floor(r() * 4);
+      for (let k = 0; k < n; k++) m.set(`k${Math.floor(r() * 10)}`, !t['value-required'] && r() < 0.2 ? null : randomValue(t.value, r));
+      return m;
+    }
+  }
+}
+
+function randomRow(fields: NestedField[], r: () => number): Row {
+  const row: Row = {};
+  for (const f of fields) row[f.name] = !f.required && r() < 0.25 ? null : randomValue(f.type, r);
+  return row;
+}
+
+const encode = avroEncoderFor(schema);
+const decoder = createDecoder('avro', schema);
+const direct = compileAvroDirect(schema)!;
+
+function decodes(value: Uint8Array): Row | null {
+  try {
+    return decoder.decode(value);
+  } catch {
+    return null;
+  }
+}
+
+/** Both builders must come out identical. */
+function assertSameFiles(a: ParquetFileBuilder, b: ParquetFileBuilder): void {
+  const fa = a.finish();
+  const fb = b.finish();
+  assert.equal(fa.recordCount, fb.recordCount);
+  assert.deepEqual(fa.stats, fb.stats);
+  assert.ok(Buffer.from(fa.bytes).equals(Buffer.from(fb.bytes)), 'the Parquet bytes differ');
+}
+
+test('the fast path covers the schema, and the decoder offers it', () => {
+  assert.ok(direct);
+  assert.equal(typeof decoder.appendTo, 'function');
+  const uncovered: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'u', required: true, type: 'uuid' }] };
+  assert.equal(compileAvroDirect(uncovered), null);
+  assert.equal(createDecoder('avro', uncovered).appendTo, undefined);
+});
+
+test('random valid values: the same file as decode -> append, framed and plain, at any buffer offset', () => {
+  const r = rng(42);
+  const fast = new ParquetFileBuilder(schema);
+  const slow = new ParquetFileBuilder(schema);
+  for (let n = 0; n < 3000; n++) {
+    const row = randomRow(schema.fields, r);
+    let value: Uint8Array = encode(row);
+    if (n % 3 === 1) value = frameForSchemaRegistry(value, 7);
+    if (n % 2 === 1) {
+      // a view into a larger (shared) buffer, as the worker's record batches are
+      const shared = new Uint8Array(new SharedArrayBuffer(value.length + 13));
+      shared.set(value, 11);
+      value = shared.subarray(11, 11 + value.length);
+    }
+    assert.equal(fast.appendWith((cols) => direct(value, cols)), true, `value ${n} was declined`);
+    slow.append(decoder.decode(value));
+  }
+  assertSameFiles(fast, slow);
+});
+
+test('corrupted values: accepted only when decode accepts them, and then the same rows', () => {
+  const r = rng(7);
+  const fast = new ParquetFileBuilder(schema);
+  const slow = new ParquetFileBuilder(schema);
+  let accepted = 0;
+  let refused = 0;
+  let declinedButValid = 0;
+  for (let n = 0; n < 400; n++) {
+    const good = encode(randomRow(schema.fields, r));
+    const variants: Uint8Array[] = [];
+    for (let cut = 0; cut < good.length; cut++) variants.push(good.subarray(0, cut));
+    variants.push(Buffer.concat([good, Buffer.from([0])]));
+    for (let k = 0; k < 12; k++) {
+      const v = Buffer.from(good);
+      v[Math.floor(r() * v.length)] = Math.floor(r() * 256);
+      if (r() < 0.5) v[Math.floor(r() * v.length)] ^= 0x80;
+      variants.push(v);
+    }
+    for (const v of variants) {
+      const row = decodes(v);
+      const took = fast.appendWith((cols) => direct(v, cols));
+      if (took) {
+        assert.ok(row !== null, `the fast path accepted a value decode refuses: ${Buffer.from(v).toString('hex')}`);
+        accepted++;
+        slow.append(row);
+      } else if (row !== null) {
+        declinedButValid++;
+        fast.append(row);
+        slow.append(row);
+      } else {
+        refused++;
+      }
+    }
+  }
+  assert.ok(accepted > 1000 && refused > 1000, `accepted ${accepted}, refused ${refused}`);
+  assert.equal(declinedButValid, 0, 'values decode accepts were declined');
+  assertSameFiles(fast, slow);
+});
+
+test('a declined value leaves no slot behind, and an empty value is declined', () => {
+  const b = new ParquetFileBuilder(schema);
+  assert.equal(b.appendWith((cols) => direct(new Uint8Array(0), cols)), false);
+  assert.equal(b.appendWith((cols) => direct(Uint8Array.of(0x02), cols)), false);
+  assert.equal(b.recordCount, 0);
+  assert.equal(b.appendWith((cols) => direct(encode(randomRow(schema.fields, rng(1))), cols)), true);
+  assert.equal(b.recordCount, 1);
+});

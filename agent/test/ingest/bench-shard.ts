@@ -1,0 +1,63 @@
+// One ingest worker's work on the benchmark's data, in-process (not a test: run it by hand).
+//   source scripts/node-env.sh && node agent/test/ingest/bench-shard.ts [json|avro] [MiB]
+// Parses record batches, decodes, appends to the column builders (chunk) and encodes Parquet
+// (seal), one 64 MiB batch at a time, and prints records/s and CPU-seconds per GiB of each phase.
+import { createRecordsBatch } from '@platformatic/kafka';
+import { IngestShard } from '../../src/ingest/worker.ts';
+import { loadConfig, tableSchema } from '../../src/config/index.ts';
+import { DLQ_SCHEMA, tableSchema as withKafkaColumns } from '../../src/ingest/tables.ts';
+import { agentConfigYaml, sampleValues } from '../../../bench/lib/seed.ts';
+
+const format = (process.argv[2] ?? 'json') as 'json' | 'avro';
+const mib = Number(process.argv[3] ?? 256);
+const BATCH_BYTES = 64 * 1024 * 1024;
+
+const yaml = agentConfigYaml(format, 't', 'file:///tmp/floe-bench-shard', { flushMaxBytes: BATCH_BYTES, flushMaxRecords: 1e7, flushIntervalSeconds: 10, compaction: false });
+const table = loadConfig(yaml).tables[0];
+const declared = tableSchema(table);
+const values = sampleValues(format, 50_000);
+
+// ~1 MiB record batches, as the bench's producer writes them (batch.size=1048576, no compression).
+const chunks: Buffer[] = [];
+let offset = 0;
+let total = 0;
+const t0 = Date.now();
+for (let v = 0; total < mib * 1024 * 1024; ) {
+  const messages = [];
+  let size = 0;
+  while (size < 1024 * 1024) {
+    const value = values[v++ % values.length];
+    messages.push({ topic: 't', key: null, value, timestamp: BigInt(t0) });
+    size += value.length;
+  }
+  const batch = Buffer.from((createRecordsBatch(messages as never, { firstOffset: 0n } as never) as unknown as { buffer: Buffer }).buffer);
+  batch.writeBigInt64BE(BigInt(offset), 0);
+  offset += messages.length;
+  total += size;
+  chunks.push(batch);
+}
+
+const shard = new IngestShard({ topic: 't', format, declared, schema: withKafkaColumns(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned' });
+for (let round = 0; round < 3; round++) {
+  let chunkCpu = 0;
+  let sealCpu = 0;
+  let records = 0;
+  let bytes = 0;
+  let seq = 0;
+  for (const c of chunks) {
+    const u0 = process.cpuUsage();
+    const ack = shard.chunk({ type: 'chunk', seq: ++seq, partition: 0, bytes: c, mainFrom: 0, dlqFrom: 0, aborted: null });
+    const u1 = process.cpuUsage(u0);
+    chunkCpu += (u1.user + u1.system) / 1e6;
+    if (ack.estimatedBytes >= BATCH_BYTES || c === chunks.at(-1)) {
+      const s0 = process.cpuUsage();
+      const sealed = shard.seal(seq);
+      const s1 = process.cpuUsage(s0);
+      sealCpu += (s1.user + s1.system) / 1e6;
+      records += sealed.records;
+      bytes += sealed.rawBytes;
+    }
+  }
+  const gib = bytes / 2 ** 30;
+  console.log(`${format} round ${round}: ${records} records, ${(bytes / 2 ** 20).toFixed(0)} MiB; chunk ${(chunkCpu / gib).toFixed(1)} CPU-s/GiB, seal ${(sealCpu / gib).toFixed(1)} CPU-s/GiB, total ${((chunkCpu + sealCpu) / gib).toFixed(1)} (${((records / (chunkCpu + sealCpu)) / 1e3).toFixed(0)}k records/s)`);
+}
