@@ -13,6 +13,7 @@ import { DecodeError } from '../errors.ts';
 import { JsonNumber, NEED_SOURCE, compileRowCoercer, needsExactParse } from '../schema/coerce.ts';
 import type { Row, Schema } from '../schema/types.ts';
 import type { Decoder } from './decoder.ts';
+import { compileJsonDirect } from './json-direct.ts';
 import { describeJsonError } from './json-error.ts';
 
 type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
@@ -40,8 +41,10 @@ export function createJsonDecoder(schema: Schema): Decoder {
     }
   };
 
+  const direct = compileJsonDirect(schema);
   return {
     format: 'json',
+    ...(direct ? { appendTo: direct } : {}),
     decode(value: Uint8Array | null): Row {
       if (value === null) throw new DecodeError('record value is null (a tombstone); expected a JSON object');
       let text: string;

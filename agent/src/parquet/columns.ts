@@ -506,8 +506,11 @@ export class Utf8Column extends Leaf {
     if (this.bounded) {
       // UTF-8 byte order is code point order, the order of the bounds.
       if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
-      else if (this.compareSlots(i, this.minSlot) < 0) this.minSlot = i;
-      else if (this.compareSlots(i, this.maxSlot) > 0) this.maxSlot = i;
+      else {
+        const c = this.compareSlots(i, this.minSlot);
+        if (c < 0) this.minSlot = i;
+        else if (c > 0 && this.compareSlots(i, this.maxSlot) > 0) this.maxSlot = i;
+      }
     }
     this.values++;
     this.length = i + 1;

@@ -1,0 +1,303 @@
+// JSON's fast path: one scan over a record's bytes, straight into the column builders, with no
+// JSON.parse, no row object and no JavaScript string per string value (its UTF-8 bytes are copied
+// as they are).
+//
+// It takes the common shape of event and log records: one JSON object whose values, for the
+// table's columns, are strings without escapes, numbers, true/false or null, and, for keys the
+// table does not keep, also strings (escapes allowed), numbers, true/false or null. Each value is
+// checked as JSON.parse and the column's coercer (schema/coerce.ts) would check it; the values of
+// other types go through that same coercer. Anything else declines the record, having appended
+// nothing, and the general path (UTF-8 -> JSON.parse -> coercer -> row -> append) decides:
+//   - a nested object or array, anywhere;
+//   - an escape in a key, or in a string value of a kept column;
+//   - a key that appears twice (JSON.parse keeps the last);
+//   - a required column missing or null; a value its coercer refuses;
+//   - a string for a column of a non-string type that is not ASCII; a decimal column with a value;
+//   - malformed JSON of any kind, invalid UTF-8, a byte-order mark.
+// A record is appended only once all of it has been read: until then the values wait in a
+// per-field scratch (byte ranges and values), so a record declined halfway leaves nothing behind.
+// test/decode/json-direct.test.ts compares both paths, down to the Parquet bytes.
+
+import { isUtf8 } from 'node:buffer';
+import { primitiveCoercer, type Coercer } from '../schema/coerce.ts';
+import type { PrimitiveType, Schema, Value } from '../schema/types.ts';
+import type { Column, Int64Column, Utf8Column } from '../parquet/columns.ts';
+
+/** The fast path of one table: appends a value's fields to the declared columns, or declines. */
+export type JsonDirect = (value: Uint8Array, columns: readonly Column[]) => boolean;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+
+// What a field holds in the scratch.
+const ABSENT = 0;
+const NULL = 1;
+const BYTES = 2; // a string column's UTF-8 bytes, [start, end)
+const SAFE_LONG = 3; // a long column's integer, |n| < 2^53
+const VALUE = 4; // a coerced Value
+
+const SIMPLE: ReadonlySet<string> = new Set(['boolean', 'int', 'long', 'float', 'double', 'date', 'time', 'timestamp', 'timestamptz', 'string', 'uuid', 'binary']);
+
+/** Why JSON grammar was not followed (or the shape is not taken): the record is declined. */
+const DECLINE = -1;
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** Flags of the last scanString/scanNumber call (set only when they occur). */
+const S = { escaped: false, nonAscii: false, integer: false, digits: 0, intValue: 0 };
+
+function skipWs(b: Uint8Array, p: number, e: number): number {
+  while (p < e && isWs(b[p])) p++;
+  return p;
+}
+
+/** A string's end (after its closing quote) from just after its opening quote; escapes checked. */
+function scanString(b: Uint8Array, p: number, e: number): number {
+  for (; p < e; p++) {
+    const c = b[p];
+    if (c > QUOTE && c !== BACKSLASH && c < 0x80) continue;
+    if (c === QUOTE) return p + 1;
+    if (c === 0x20 || c === 0x21) continue;
+    if (c < 0x20) return DECLINE;
+    if (c >= 0x80) {
+      S.nonAscii = true;
+      continue;
+    }
+    // a backslash
+    S.escaped = true;
+    const x = b[p + 1];
+    if (x === 0x75) {
+      // \uXXXX
+      if (p + 6 > e || !isHex(b[p + 2]) || !isHex(b[p + 3]) || !isHex(b[p + 4]) || !isHex(b[p + 5])) return DECLINE;
+      p += 5;
+    } else if (x === QUOTE || x === BACKSLASH || x === 0x2f || x === 0x62 || x === 0x66 || x === 0x6e || x === 0x72 || x === 0x74) {
+      p += 1;
+    } else return DECLINE;
+  }
+  return DECLINE;
+}
+
+/** A number's end, from its first byte; S.integer, S.digits and S.intValue describe it. */
+function scanNumber(b: Uint8Array, p: number, e: number): number {
+  const negative = b[p] === 0x2d;
+  if (negative) p++;
+  if (p >= e) return DECLINE;
+  const s = p;
+  let c = b[p];
+  let v = 0;
+  if (c === 0x30) {
+    p++;
+  } else if (c >= 0x31 && c <= 0x39) {
+    while (p < e && (c = b[p]) >= 0x30 && c <= 0x39) {
+      v = v * 10 + (c - 0x30);
+      p++;
+    }
+  } else return DECLINE;
+  S.digits = p - s;
+  S.intValue = negative ? -v : v; // "-0" is -0, as JSON.parse reads it
+  S.integer = true;
+  if (p < e && b[p] === 0x2e) {
+    S.integer = false;
+    p++;
+    const f = p;
+    while (p < e && (c = b[p]) >= 0x30 && c <= 0x39) p++;
+    if (p === f) return DECLINE;
+  }
+  if (p < e && (b[p] === 0x65 || b[p] === 0x45)) {
+    S.integer = false;
+    p++;
+    if (p < e && (b[p] === 0x2b || b[p] === 0x2d)) p++;
+    const f = p;
+    while (p < e && (c = b[p]) >= 0x30 && c <= 0x39) p++;
+    if (p === f) return DECLINE;
+  }
+  return p;
+}
+
+/** true, false or null at p (its first byte already seen): the end, or DECLINE. */
+function scanWord(b: Uint8Array, p: number, e: number): number {
+  const c = b[p];
+  if (c === 0x74) return p + 4 <= e && b[p + 1] === 0x72 && b[p + 2] === 0x75 && b[p + 3] === 0x65 ? p + 4 : DECLINE;
+  if (c === 0x66) return p + 5 <= e && b[p + 1] === 0x61 && b[p + 2] === 0x6c && b[p + 3] === 0x73 && b[p + 4] === 0x65 ? p + 5 : DECLINE;
+  return p + 4 <= e && b[p + 1] === 0x75 && b[p + 2] === 0x6c && b[p + 3] === 0x6c ? p + 4 : DECLINE;
+}
+
+function ascii(b: Uint8Array, s: number, t: number): string {
+  let out = '';
+  for (let i = s; i < t; i++) out += String.fromCharCode(b[i]);
+  return out;
+}
+
+/** The table's JSON fast path, or null when the schema has no columns. */
+export function compileJsonDirect(schema: Schema): JsonDirect | null {
+  const fields = schema.fields;
+  const n = fields.length;
+  if (n === 0) return null;
+  const names = fields.map((f) => Buffer.from(f.name, 'utf8'));
+  const required = fields.map((f) => f.required);
+  // The column type, when the fast path can fill it from a JSON primitive (else only null/absent).
+  const types = fields.map((f) => (typeof f.type === 'string' && SIMPLE.has(f.type) ? (f.type as PrimitiveType) : null));
+  const coercers: (Coercer | null)[] = types.map((t) => (t === null || t === 'string' ? null : primitiveCoercer(t)));
+
+  // Scratch: one slot per declared field, stamped with the record it belongs to.
+  const seen = new Int32Array(n);
+  let stamp = 0;
+  const kind = new Uint8Array(n);
+  const start = new Int32Array(n);
+  const end = new Int32Array(n);
+  const num = new Float64Array(n);
+  const val: Value[] = new Array(n).fill(null);
+
+  /** The field whose name is b[ks, ke), or -1. Keys usually come in schema order: `hint` first. */
+  const field = (b: Uint8Array, ks: number, ke: number, hint: number): number => {
+    const len = ke - ks;
+    for (let k = 0; k < n; k++) {
+      const f = hint + k < n ? hint + k : hint + k - n;
+      const name = names[f];
+      if (name.length !== len) continue;
+      let i = 0;
+      while (i < len && name[i] === b[ks + i]) i++;
+      if (i === len) return f;
+    }
+    return -1;
+  };
+
+  /** Coerces a JSON primitive for field f into the scratch; false declines the record. */
+  const coerce = (f: number, v: unknown): boolean => {
+    try {
+      val[f] = (coercers[f] as Coercer)(v);
+    } catch {
+      return false; // refused (or needs the exact source text): the general path says why
+    }
+    kind[f] = VALUE;
+    return true;
+  };
+
+  /** Reads one record into the scratch; false declines it. */
+  const scan = (b: Uint8Array, e: number): boolean => {
+    let p = skipWs(b, 0, e);
+    if (p >= e || b[p] !== OPEN) return false;
+    p = skipWs(b, p + 1, e);
+    let hint = 0;
+    if (p < e && b[p] === CLOSE) p++;
+    else {
+      for (;;) {
+        // key
+        if (p >= e || b[p] !== QUOTE) return false;
+        const ks = p + 1;
+        S.escaped = false;
+        p = scanString(b, ks, e);
+        if (p === DECLINE || S.escaped) return false;
+        const f = field(b, ks, p - 1, hint);
+        if (p < e && b[p] !== COLON) p = skipWs(b, p, e);
+        if (p >= e || b[p] !== COLON) return false;
+        p++;
+        if (p < e && isWs(b[p])) p = skipWs(b, p, e);
+        if (p >= e) return false;
+        if (f >= 0) {
+          if (seen[f] === stamp) return false; // a duplicate key
+          seen[f] = stamp;
+          hint = f + 1 < n ? f + 1 : 0;
+        }
+        // value
+        const c = b[p];
+        const type = f >= 0 ? types[f] : null;
+        if (c === QUOTE) {
+          const vs = p + 1;
+          S.escaped = false;
+          const before = S.nonAscii;
+          S.nonAscii = false;
+          p = scanString(b, vs, e);
+          if (p === DECLINE) return false;
+          const valueNonAscii = S.nonAscii;
+          S.nonAscii = before || valueNonAscii;
+          if (f >= 0) {
+            if (type === null || S.escaped) return false;
+            if (type === 'string') {
+              kind[f] = BYTES;
+              start[f] = vs;
+              end[f] = p - 1;
+            } else if (valueNonAscii || !coerce(f, ascii(b, vs, p - 1))) return false;
+          }
+        } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+          const ns = p;
+          p = scanNumber(b, p, e);
+          if (p === DECLINE) return false;
+          if (f >= 0) {
+            if (type === null || type === 'string') return false;
+            const small = S.integer && S.digits <= 15;
+            if (type === 'long' && small) {
+              kind[f] = SAFE_LONG;
+              num[f] = S.intValue;
+            } else if (!coerce(f, small ? S.intValue : Number(ascii(b, ns, p)))) return false;
+          }
+        } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+          p = scanWord(b, p, e);
+          if (p === DECLINE) return false;
+          if (f >= 0) {
+            if (c === 0x6e) {
+              if (required[f]) return false;
+              kind[f] = NULL;
+            } else if (type === null || !coerce(f, c === 0x74)) return false;
+          }
+        } else return false; // an object, an array, or not JSON
+        if (p < e && isWs(b[p])) p = skipWs(b, p, e);
+        if (p >= e) return false;
+        if (b[p] === COMMA) {
+          p = skipWs(b, p + 1, e);
+          continue;
+        }
+        if (b[p] === CLOSE) {
+          p++;
+          break;
+        }
+        return false;
+      }
+    }
+    if (skipWs(b, p, e) !== e) return false;
+    for (let f = 0; f < n; f++) {
+      if (seen[f] !== stamp) {
+        if (required[f]) return false;
+        kind[f] = ABSENT;
+      }
+    }
+    return true;
+  };
+
+  return (value, columns) => {
+    if (++stamp === 0x7fffffff) {
+      seen.fill(0);
+      stamp = 1;
+    }
+    S.nonAscii = false;
+    if (!scan(value, value.length) || (S.nonAscii && !isUtf8(value))) return false;
+    for (let f = 0; f < n; f++) {
+      const col = columns[f];
+      switch (kind[f]) {
+        case BYTES:
+          (col as Utf8Column).appendUtf8(value, start[f], end[f]);
+          break;
+        case SAFE_LONG:
+          (col as Int64Column).appendNumber(num[f]);
+          break;
+        case VALUE:
+          col.append(val[f]);
+          val[f] = null;
+          break;
+        default:
+          col.append(null);
+      }
+    }
+    return true;
+  };
+}
