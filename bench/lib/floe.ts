@@ -18,6 +18,8 @@ export interface FloeRunResult {
   /** Process start to the first snapshot. */
   firstCommitSeconds: number | null;
   cpuSeconds: number;
+  /** The kernel's share of cpuSeconds. */
+  systemCpuSeconds: number;
   peakRssBytes: number;
   filesWritten: number;
   commits: number;
@@ -79,6 +81,7 @@ export async function runFloe(o: FloeRunOptions): Promise<FloeRunResult> {
           startupSeconds,
           firstCommitSeconds,
           cpuSeconds: proc.cpuSeconds,
+          systemCpuSeconds: proc.systemCpuSeconds,
           peakRssBytes: proc.peakRssBytes,
           filesWritten: st.totalDataFiles,
           commits: 0,

@@ -19,6 +19,8 @@ function clockTicks(): number {
 export interface ProcSample {
   /** utime + stime, seconds. */
   cpuSeconds: number;
+  /** stime alone (the kernel's share: page faults, sockets, mmap), seconds. */
+  systemCpuSeconds: number;
   /** VmRSS, bytes. */
   rssBytes: number;
   /** VmHWM (peak RSS so far), bytes. */
@@ -35,7 +37,7 @@ export function sampleProcess(pid: number): ProcSample | null {
     const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { cpuSeconds, rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
+    return { cpuSeconds, systemCpuSeconds: Number(fields[12]) / clockTicks(), rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
   } catch {
     return null;
   }
@@ -44,7 +46,7 @@ export function sampleProcess(pid: number): ProcSample | null {
 /** Samples a process once a second, keeping the latest values (so they survive its exit). */
 export class ProcessWatcher {
   readonly pid: number;
-  last: ProcSample = { cpuSeconds: 0, rssBytes: 0, peakRssBytes: 0 };
+  last: ProcSample = { cpuSeconds: 0, systemCpuSeconds: 0, rssBytes: 0, peakRssBytes: 0 };
   #timer: NodeJS.Timeout;
 
   constructor(pid: number, intervalMs = 1000) {

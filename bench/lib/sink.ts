@@ -24,6 +24,8 @@ export interface SinkRunResult {
   /** JVM start to the first sink task running (plugin scanning and group join included). */
   startupSeconds: number | null;
   cpuSeconds: number;
+  /** The kernel's share of cpuSeconds. */
+  systemCpuSeconds: number;
   peakRssBytes: number;
   filesWritten: number;
   snapshots: number;
@@ -187,6 +189,7 @@ export async function runSink(o: SinkRunOptions, installDir: string): Promise<Si
           firstCommitSeconds,
           startupSeconds,
           cpuSeconds: proc.cpuSeconds,
+          systemCpuSeconds: proc.systemCpuSeconds,
           peakRssBytes: proc.peakRssBytes,
           filesWritten: st.totalDataFiles,
           snapshots: st.snapshots,

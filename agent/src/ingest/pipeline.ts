@@ -231,7 +231,7 @@ export class TablePipeline {
       if (old === undefined || ts < old) b.oldestTimestamp.set(p, ts);
     }
     if (b.firstAt === 0) b.firstAt = Date.now();
-    this.#shards!.send(p, chunk.bytes, mainFrom, dlqFrom, chunk.aborted);
+    this.#shards!.send(p, chunk.bytes, mainFrom, dlqFrom, chunk.aborted, chunk.lease);
   }
 
   // Awaited by the fetch loop before each request: the workers' backlog and a full batch whose

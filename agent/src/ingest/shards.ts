@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { FromWorker, SealedFile, ToWorker, WorkerSpec } from './worker.ts';
 import type { AbortedTransaction } from '../source/records.ts';
+import type { Lease } from '../source/fetch.ts';
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 
@@ -32,7 +33,7 @@ interface Slot {
   worker: Worker;
   /** Bytes of chunks sent and not yet acknowledged, in total and per chunk seq. */
   pendingBytes: number;
-  pending: Map<number, number>;
+  pending: Map<number, { bytes: number; lease: Lease | null }>;
   /** Latest ack of the open batch. */
   records: number;
   dlqRecords: number;
@@ -65,14 +66,18 @@ export class IngestShards {
   // it, so the open batch is dropped and read again from the tables' offsets.
   #spawn(spec: WorkerSpec, index: number): Slot {
     const worker = new Worker(WORKER_URL, { workerData: { floeIngestWorker: true, spec } });
-    const pending = new Map<number, number>();
+    const pending = new Map<number, { bytes: number; lease: Lease | null }>();
     const slot: Slot = { worker, pendingBytes: 0, pending, records: 0, dlqRecords: 0, estimatedBytes: 0, seals: new Map() };
     worker.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'ack':
         case 'failed': {
-          slot.pendingBytes -= pending.get(m.seq) ?? 0;
+          const chunk = pending.get(m.seq);
           pending.delete(m.seq);
+          if (chunk) {
+            slot.pendingBytes -= chunk.bytes;
+            chunk.lease?.release(); // the worker is done with the chunk's bytes
+          }
           if (m.type === 'ack') {
             if (m.seq >= this.#openSince) {
               slot.records = m.records;
@@ -115,11 +120,13 @@ export class IngestShards {
   /** Chunk seqs at or above this belong to the open batch. */
   #openSince = 0;
 
-  send(partition: number, bytes: Uint8Array, mainFrom: number, dlqFrom: number, aborted: AbortedTransaction[] | null): void {
+  /** Hands a chunk to its partition's worker; `lease` (held until the worker answers) keeps its buffer. */
+  send(partition: number, bytes: Uint8Array, mainFrom: number, dlqFrom: number, aborted: AbortedTransaction[] | null, lease: Lease | null = null): void {
     const slot = this.#slots[partition % this.size];
     const seq = ++this.#seq;
+    lease?.retain();
     slot.pendingBytes += bytes.byteLength;
-    slot.pending.set(seq, bytes.byteLength);
+    slot.pending.set(seq, { bytes: bytes.byteLength, lease });
     slot.worker.postMessage({ type: 'chunk', seq, partition, bytes, mainFrom, dlqFrom, aborted } satisfies ToWorker);
   }
 

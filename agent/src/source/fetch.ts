@@ -25,8 +25,12 @@ import { scanBatches, type AbortedTransaction, type BatchScan } from './records.
 
 export interface FetchChunk {
   partition: number;
-  /** Complete record batches of the partition, a view into a SharedArrayBuffer. */
+  /**
+   * Complete record batches of the partition, a view into a SharedArrayBuffer that is valid during
+   * the `deliver` call only, unless the receiver holds its `lease` (the buffer is reused after).
+   */
   bytes: Uint8Array;
+  lease: Lease;
   /** Records below this offset are already taken (the broker returns whole batches). */
   from: number;
   scan: BatchScan;
@@ -49,8 +53,67 @@ export interface FetcherOptions {
   log?: Logger;
 }
 
+/**
+ * A fetch response's shared buffer, lent out with its chunks. The fetcher holds it while it
+ * delivers them; a receiver that keeps a chunk's bytes (to hand them to an ingest worker) calls
+ * retain(), and release() once done. When the last holder releases it, the buffer goes back to the
+ * pool for a later response: a fresh 16 MiB SharedArrayBuffer per response cost ~0.4-2.5
+ * CPU-seconds per GiB, nearly all of it the kernel's page faults. A lease never released (a worker
+ * that died with chunks in hand) only keeps its buffer out of the pool.
+ */
+export class Lease {
+  readonly buffer: SharedArrayBuffer;
+  #refs = 1;
+  #pool: BufferPool | null;
+
+  constructor(buffer: SharedArrayBuffer, pool: BufferPool | null) {
+    this.buffer = buffer;
+    this.#pool = pool;
+  }
+
+  retain(): void {
+    if (this.#refs <= 0) throw new Error('a released fetch buffer was retained');
+    this.#refs++;
+  }
+
+  release(): void {
+    if (this.#refs <= 0) throw new Error('a fetch buffer was released more often than retained');
+    if (--this.#refs === 0 && this.#pool) {
+      this.#pool.put(this.buffer);
+      this.#pool = null;
+    }
+  }
+}
+
+/** Idle response buffers of one size; a response larger than that gets a buffer of its own. */
+export class BufferPool {
+  readonly size: number;
+  readonly keep: number;
+  #free: SharedArrayBuffer[] = [];
+
+  constructor(size: number, keep = 3) {
+    this.size = size;
+    this.keep = keep;
+  }
+
+  /** A lease on a buffer of at least `n` bytes. */
+  take(n: number): Lease {
+    if (n > this.size) return new Lease(new SharedArrayBuffer(n), null);
+    return new Lease(this.#free.pop() ?? new SharedArrayBuffer(this.size), this);
+  }
+
+  put(buffer: SharedArrayBuffer): void {
+    if (this.#free.length < this.keep) this.#free.push(buffer);
+  }
+
+  get idle(): number {
+    return this.#free.length;
+  }
+}
+
 const RETRIABLE_PARTITION_ERRORS = new Set([3, 5, 6, 9, 56, 74, 75]); // unknown partition, leader moves, storage, epochs
 const OFFSET_OUT_OF_RANGE = 1;
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
 interface PartitionResult {
   partition: number;
@@ -64,6 +127,8 @@ interface FetchResponse {
   errorCode: number;
   throttleMs: number;
   partitions: PartitionResult[];
+  /** The buffer the partitions' records are in (null when the response carried no bytes to copy). */
+  lease: Lease | null;
 }
 
 /**
@@ -75,6 +140,7 @@ export class RawFetcher {
   readonly options: FetcherOptions;
   readonly consumer: Consumer;
   #pool: ConnectionPool;
+  readonly buffers: BufferPool;
   #generation = 0;
   #closed = false;
 
@@ -88,6 +154,8 @@ export class RawFetcher {
       connectTimeout: 15_000,
       requestTimeout: 30_000 + (options.maxWaitMs ?? 500),
     } as never);
+    // Room for maxBytes of records plus the response's headers; KIP-74 may add one larger batch.
+    this.buffers = new BufferPool((options.maxBytes ?? DEFAULT_MAX_BYTES) + 1024 * 1024);
   }
 
   /** Ends the running loop (it returns after its request in flight). */
@@ -159,33 +227,41 @@ export class RawFetcher {
       if (!live()) return;
       let throttle = 0;
       const outOfRange: number[] = [];
-      for (const response of responses) {
-        throttle = Math.max(throttle, response.throttleMs);
-        if (response.errorCode !== 0) throw new FloeError('FLOE_SOURCE_CONNECT', `fetch from topic ${topic} failed with Kafka error code ${response.errorCode}`, { retryable: true });
-        for (const r of response.partitions) {
-          if (!positions.has(r.partition)) continue;
-          if (r.errorCode === OFFSET_OUT_OF_RANGE) {
-            outOfRange.push(r.partition);
-            continue;
-          }
-          if (RETRIABLE_PARTITION_ERRORS.has(r.errorCode)) {
-            refresh = true;
-            continue;
-          }
-          if (r.errorCode !== 0) {
-            throw new FloeError('FLOE_SOURCE_CONNECT', `fetch of ${topic}[${r.partition}] failed with Kafka error code ${r.errorCode}`, { retryable: true });
-          }
-          if (!r.records || r.records.byteLength === 0) continue;
-          const from = positions.get(r.partition)!;
-          const scan = scanBatches(r.records, `in ${topic}[${r.partition}]`);
-          if (scan.batches === 0) continue;
-          positions.set(r.partition, scan.nextOffset);
-          deliver({ partition: r.partition, bytes: r.records.subarray(0, scan.bytes), from, scan, aborted: r.aborted, highWatermark: r.highWatermark });
-        }
+      try {
+        for (const response of responses) this.#deliverResponse(response, positions, deliver, outOfRange, () => (refresh = true));
+        for (const response of responses) throttle = Math.max(throttle, response.throttleMs);
+      } finally {
+        for (const response of responses) response.lease?.release();
       }
       if (outOfRange.length > 0) await this.#resumeAtLogStart(positions, outOfRange);
       if (refresh) await sleep(200);
       if (throttle > 0) await sleep(Math.min(throttle, 10_000));
+    }
+  }
+
+  // One response's partitions: errors sorted out, chunks delivered in offset order.
+  #deliverResponse(response: FetchResponse, positions: Map<number, number>, deliver: (chunk: FetchChunk) => void, outOfRange: number[], refresh: () => void): void {
+    const { topic } = this.options;
+    if (response.errorCode !== 0) throw new FloeError('FLOE_SOURCE_CONNECT', `fetch from topic ${topic} failed with Kafka error code ${response.errorCode}`, { retryable: true });
+    for (const r of response.partitions) {
+      if (!positions.has(r.partition)) continue;
+      if (r.errorCode === OFFSET_OUT_OF_RANGE) {
+        outOfRange.push(r.partition);
+        continue;
+      }
+      if (RETRIABLE_PARTITION_ERRORS.has(r.errorCode)) {
+        refresh();
+        continue;
+      }
+      if (r.errorCode !== 0) {
+        throw new FloeError('FLOE_SOURCE_CONNECT', `fetch of ${topic}[${r.partition}] failed with Kafka error code ${r.errorCode}`, { retryable: true });
+      }
+      if (!r.records || r.records.byteLength === 0) continue;
+      const from = positions.get(r.partition)!;
+      const scan = scanBatches(r.records, `in ${topic}[${r.partition}]`);
+      if (scan.batches === 0) continue;
+      positions.set(r.partition, scan.nextOffset);
+      deliver({ partition: r.partition, bytes: r.records.subarray(0, scan.bytes), lease: response.lease!, from, scan, aborted: r.aborted, highWatermark: r.highWatermark });
     }
   }
 
@@ -226,7 +302,7 @@ export class RawFetcher {
               .appendInt32(-1) // replica_id: a consumer
               .appendInt32(o.maxWaitMs ?? 500)
               .appendInt32(1) // min_bytes
-              .appendInt32(o.maxBytes ?? 16 * 1024 * 1024)
+              .appendInt32(o.maxBytes ?? DEFAULT_MAX_BYTES)
               .appendInt8(o.isolationLevel ?? 1)
               .appendInt32(0) // session_id
               .appendInt32(-1) // session_epoch: no fetch session
@@ -250,7 +326,7 @@ export class RawFetcher {
               )
               .appendArray([], () => {}, false, false) // forgotten_topics_data
               .appendString('', false), // rack_id
-          (_correlationId: number, _apiKey: number, _apiVersion: number, reader: { buffer: { length: number; buffers: Uint8Array[] } }) => parseFetchV11(reader.buffer),
+          (_correlationId: number, _apiKey: number, _apiVersion: number, reader: { buffer: { length: number; buffers: Uint8Array[] } }) => parseFetchV11(reader.buffer, this.buffers),
           false,
           false,
           (err: Error | null, response: FetchResponse) => (err ? reject(err) : resolve(response)),
@@ -261,8 +337,9 @@ export class RawFetcher {
 }
 
 /** Reads a Fetch v11 response body; each partition's records are a view into one shared copy. */
-function parseFetchV11(body: { length: number; buffers: Uint8Array[] }): FetchResponse {
-  const bytes = new Uint8Array(new SharedArrayBuffer(body.length));
+function parseFetchV11(body: { length: number; buffers: Uint8Array[] }, pool: BufferPool): FetchResponse {
+  const lease = pool.take(body.length);
+  const bytes = new Uint8Array(lease.buffer, 0, body.length);
   let at = 0;
   for (const b of body.buffers) {
     bytes.set(b, at);
@@ -309,7 +386,7 @@ function parseFetchV11(body: { length: number; buffers: Uint8Array[] }): FetchRe
       partitions.push({ partition, errorCode: code, highWatermark, aborted, records });
     }
   }
-  return { errorCode, throttleMs, partitions };
+  return { errorCode, throttleMs, partitions, lease };
 }
 
 function sleep(ms: number): Promise<void> {
