@@ -20,7 +20,7 @@ import {
 import { avroEncoderFor, frameForSchemaRegistry } from '../../agent/src/decode/index.ts';
 import { loadConfig, tableSchema } from '../../agent/src/config/index.ts';
 import { AgentProcess, rigConfigYaml } from './agent-process.ts';
-import { tableEntry, freshS3Warehouse, waitCaughtUp } from './fixtures.ts';
+import { tableEntry, freshS3Warehouse, waitCaughtUp, committedOffsets } from './fixtures.ts';
 
 const agents: AgentProcess[] = [];
 after(async () => {
@@ -273,4 +273,31 @@ test('a new table reads its topic from the beginning even when the consumer grou
   await waitCaughtUp(topic, root, 120_000, () => b.tail(5));
   assertSameRows((await readIceberg(root)).rows, values, { columns: ['environment', 'service', 'status', 'message'] });
   await b.stop();
+});
+
+test('idle flush: a backlog commits once the topic goes quiet, a trickle waits for its interval', { timeout: 300_000 }, async () => {
+  const backlog = uniqueTopic('idle-backlog');
+  const trickle = uniqueTopic('idle-trickle');
+  await createTopic(backlog, { partitions: 2 });
+  await createTopic(trickle, { partitions: 1 });
+  // ~3 MiB of records: more than 1/16 of the 16 MiB batch, far less than a full batch.
+  const many = Array.from({ length: 20_000 }, (_, i) => ({ environment: 'prod', service: `svc-${i % 7}`, status: 'ok', message: `request ${i} ${'x'.repeat(100)}` }));
+  await produceJson(backlog, many, { producerProperties: { 'linger.ms': '20', 'batch.size': '262144' } });
+  await produceJson(trickle, [{ environment: 'dev', service: 'svc', status: 'ok', message: 'one' }]);
+  const wh = freshS3Warehouse('idle');
+  const flush = { max_bytes: 16 * 1024 * 1024, max_records: 10_000_000, interval_seconds: 300 };
+  const entry = (topic: string) =>
+    tableEntry({ source_cluster_name: 'rig', source_topic: topic, source_format: 'json', schema_mode: 'inline', schema: logsSchema, flush }, {});
+  const yaml = rigConfigYaml({ bucketUrl: wh.bucketUrl, tables: [entry(backlog), entry(trickle)] });
+  const agent = AgentProcess.start({ configYaml: yaml, name: 'idle' });
+  agents.push(agent);
+  // The interval is 5 minutes: only the idle flush can commit the backlog within 2.
+  await waitCaughtUp(backlog, wh.tableRoot(`rig+${backlog}`), 120_000, () => agent.tail(5));
+  assertSameRows((await readIcebergBoth(wh.tableRoot(`rig+${backlog}`))).rows, many, { columns: ['environment', 'service', 'status', 'message'] });
+  assert.ok(agent.logs.some((l) => l.includes('committed batch') && l.includes('"why":"idle"')), `no idle commit in the log:\n${agent.tail(10)}`);
+  // One small record is far below 1/16 of a batch: it waits for the interval (or the shutdown).
+  const trickleOffsets = await committedOffsets(wh.tableRoot(`rig+${trickle}`)).catch(() => new Map<number, number>());
+  assert.equal(trickleOffsets.get(0), undefined, 'the trickle table committed before its interval');
+  await agent.stop();
+  assert.equal((await committedOffsets(wh.tableRoot(`rig+${trickle}`))).get(0), 1, 'the shutdown flush commits the trickle');
 });

@@ -82,6 +82,18 @@ class OpenBatch {
   }
 }
 
+/** The idle flush needs a batch of at least 1/IDLE_FLUSH_SHARE of the size limits. */
+const IDLE_FLUSH_SHARE = 16;
+
+/** `FLOE_FLUSH_IDLE_MS`: how long the source must be idle before a sizeable batch is flushed early; 0 turns the idle flush off. @default 1000 */
+export function flushIdleMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.FLOE_FLUSH_IDLE_MS;
+  if (raw === undefined || raw === '') return 1000;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`FLOE_FLUSH_IDLE_MS must be a whole number of milliseconds (0 turns the idle flush off), got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 function extend(ranges: Map<number, OffsetRange>, p: number, from: number, to: number): void {
   const r = ranges.get(p);
   if (r) r.to = BigInt(to);
@@ -93,6 +105,9 @@ export class TablePipeline {
   readonly main: TableSink;
   readonly dlq: TableSink | null;
   #open = new OpenBatch();
+  /** Since when (ms) the source has had nothing new; 0 while records are coming. */
+  #idleSince = 0;
+  readonly #idleMs = flushIdleMsFromEnv();
   #shards: IngestShards | null = null;
   /** Next offset this process will accept per partition, for the table and for the DLQ. */
   #posMain = new Map<number, bigint>();
@@ -140,10 +155,14 @@ export class TablePipeline {
     this.#started = true;
     o.log.info('table pipeline started', { table: o.tableName, committed: this.main.committed, workers: this.#shards.size });
     const tick = Math.max(50, Math.min(1000, Math.floor(o.flush.intervalMs / 4)));
+    const idleTick = this.#idleMs > 0 ? Math.min(tick, 250) : tick;
     this.#timer = setInterval(() => {
-      if (this.#flushes.length < MAX_FLUSHES_IN_FLIGHT && this.#open.firstAt !== 0 && Date.now() - this.#open.firstAt >= o.flush.intervalMs) void this.#startFlush('interval');
+      if (this.#flushes.length < MAX_FLUSHES_IN_FLIGHT && this.#open.firstAt !== 0) {
+        if (Date.now() - this.#open.firstAt >= o.flush.intervalMs) void this.#startFlush('interval');
+        else if (this.#idleEnough()) void this.#startFlush('idle');
+      }
       this.#updateLagMetrics();
-    }, tick);
+    }, idleTick);
     this.#running = this.#consumeLoop();
   }
 
@@ -173,10 +192,12 @@ export class TablePipeline {
         if (this.#stopping) return;
         this.#restartRequested = false;
         this.#reassigned = false;
+        this.#idleSince = 0;
         await source.fetcher.run(
           positions,
           (chunk) => this.#deliver(chunk),
           () => this.#gate(),
+          (delivered, caughtUp) => this.#round(delivered, caughtUp),
         );
         if (!this.#stopping && !this.#restartRequested && !this.#reassigned) await sleep(200);
       } catch (err) {
@@ -251,6 +272,25 @@ export class TablePipeline {
       }
       return;
     }
+  }
+
+  // The fetch loop's rounds: the source is idle from the first round that brought nothing with
+  // every partition at its high watermark, until records come again.
+  #round(delivered: number, caughtUp: boolean): void {
+    if (delivered > 0 || !caughtUp) this.#idleSince = 0;
+    else if (this.#idleSince === 0) this.#idleSince = Date.now();
+  }
+
+  // The idle flush: a batch holding at least 1/16 of a size limit is committed once the source has
+  // been idle for FLOE_FLUSH_IDLE_MS (the end of a backlog, a pause between bursts) instead of
+  // waiting out the interval. A trickle never fills 1/16 of a limit, so it still commits on the
+  // interval, in files that are not tiny.
+  #idleEnough(): boolean {
+    if (this.#idleMs <= 0 || this.#idleSince === 0 || Date.now() - this.#idleSince < this.#idleMs) return false;
+    const shards = this.#shards;
+    if (!shards) return false;
+    const f = this.opts.flush;
+    return shards.openEstimatedBytes >= f.maxBytes / IDLE_FLUSH_SHARE || shards.openRecords >= f.maxRecords / IDLE_FLUSH_SHARE;
   }
 
   #full(): boolean {

@@ -119,6 +119,7 @@ interface PartitionResult {
   partition: number;
   errorCode: number;
   highWatermark: bigint;
+  lastStableOffset: bigint;
   aborted: AbortedTransaction[] | null;
   records: Uint8Array | null;
 }
@@ -169,8 +170,17 @@ export class RawFetcher {
     await new Promise<void>((resolve) => this.#pool.close(() => resolve()));
   }
 
-  /** Runs until `stop()`; rejects on an error that a retry does not fix. */
-  async run(positions: Map<number, number>, deliver: (chunk: FetchChunk) => void, gate: () => Promise<void>): Promise<void> {
+  /**
+   * Runs until `stop()`; rejects on an error that a retry does not fix. After each round of
+   * requests, `onRound` hears whether it brought records and whether every partition fetched is now
+   * at its high watermark (the pipeline's idle flush).
+   */
+  async run(
+    positions: Map<number, number>,
+    deliver: (chunk: FetchChunk) => void,
+    gate: () => Promise<void>,
+    onRound: (delivered: number, caughtUp: boolean) => void = () => {},
+  ): Promise<void> {
     const generation = ++this.#generation;
     const live = () => generation === this.#generation && !this.#closed;
     const { topic } = this.options;
@@ -227,12 +237,27 @@ export class RawFetcher {
       if (!live()) return;
       let throttle = 0;
       const outOfRange: number[] = [];
+      let delivered = 0;
       try {
-        for (const response of responses) this.#deliverResponse(response, positions, deliver, outOfRange, () => (refresh = true));
+        const counted = (chunk: FetchChunk) => {
+          delivered++;
+          deliver(chunk);
+        };
+        for (const response of responses) this.#deliverResponse(response, positions, counted, outOfRange, () => (refresh = true));
         for (const response of responses) throttle = Math.max(throttle, response.throttleMs);
       } finally {
         for (const response of responses) response.lease?.release();
       }
+      // Caught up: every partition is at the end a consumer may read to (READ_COMMITTED: the last
+      // stable offset; an open transaction keeps it below the high watermark).
+      const committedOnly = (this.options.isolationLevel ?? 1) === 1;
+      const caughtUp =
+        !refresh &&
+        outOfRange.length === 0 &&
+        responses.every((r) =>
+          r.partitions.every((x) => !positions.has(x.partition) || (x.errorCode === 0 && positions.get(x.partition)! >= Number(committedOnly ? x.lastStableOffset : x.highWatermark))),
+        );
+      onRound(delivered, caughtUp);
       if (outOfRange.length > 0) await this.#resumeAtLogStart(positions, outOfRange);
       if (refresh) await sleep(200);
       if (throttle > 0) await sleep(Math.min(throttle, 10_000));
@@ -367,7 +392,7 @@ function parseFetchV11(body: { length: number; buffers: Uint8Array[] }, pool: Bu
       const partition = i32();
       const code = i16();
       const highWatermark = i64();
-      i64(); // last_stable_offset
+      const lastStableOffset = i64();
       i64(); // log_start_offset (-1 with OFFSET_OUT_OF_RANGE: see #resumeAtLogStart)
       const abortedCount = i32();
       let aborted: AbortedTransaction[] | null = null;
@@ -383,7 +408,7 @@ function parseFetchV11(body: { length: number; buffers: Uint8Array[] }, pool: Bu
         records = bytes.subarray(pos, pos + size);
         pos += size;
       }
-      partitions.push({ partition, errorCode: code, highWatermark, aborted, records });
+      partitions.push({ partition, errorCode: code, highWatermark, lastStableOffset, aborted, records });
     }
   }
   return { errorCode, throttleMs, partitions, lease };
