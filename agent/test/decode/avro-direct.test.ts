@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { avroEncoderFor, createDecoder, frameForSchemaRegistry } from '../../src/decode/index.ts';
 import { compileAvroDirect } from '../../src/decode/avro-direct.ts';
 import { ParquetFileBuilder } from '../../src/parquet/writer.ts';
+import { assertSameFiles, decodes, rng } from './fast-path.ts';
 import type { IcebergType, NestedField, Row, Schema, Value } from '../../src/schema/types.ts';
 
 const schema: Schema = {
@@ -49,17 +50,6 @@ const schema: Schema = {
     { id: 23, name: 'grid', required: false, type: { type: 'list', 'element-id': 24, 'element-required': true, element: { type: 'list', 'element-id': 25, element: 'long', 'element-required': true } } },
   ],
 };
-
-/** A deterministic pseudo-random source (xorshift32), so a failure can be replayed. */
-function rng(seed: number) {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 const STRINGS = ['', 'a', 'prod', 'ümlaut', 'ß', '😀 emoji', 'x'.repeat(33), 'y'.repeat(200), '\u0000nul', 'zz', 'A', '\uFFFD literal'];
 const LONGS = [0n, 1n, -1n, 63n, -64n, 2n ** 31n, 2n ** 48n, 2n ** 49n, 2n ** 52n - 1n, 2n ** 53n, -(2n ** 53n), 2n ** 62n, 2n ** 63n - 1n, -(2n ** 63n), 1_764_000_000_000_000n];
@@ -112,23 +102,6 @@ const encode = avroEncoderFor(schema);
 const decoder = createDecoder('avro', schema);
 const direct = compileAvroDirect(schema)!;
 
-function decodes(value: Uint8Array): Row | null {
-  try {
-    return decoder.decode(value);
-  } catch {
-    return null;
-  }
-}
-
-/** Both builders must come out identical. */
-function assertSameFiles(a: ParquetFileBuilder, b: ParquetFileBuilder): void {
-  const fa = a.finish();
-  const fb = b.finish();
-  assert.equal(fa.recordCount, fb.recordCount);
-  assert.deepEqual(fa.stats, fb.stats);
-  assert.ok(Buffer.from(fa.bytes).equals(Buffer.from(fb.bytes)), 'the Parquet bytes differ');
-}
-
 test('the fast path covers the schema, and the decoder offers it', () => {
   assert.ok(direct);
   assert.equal(typeof decoder.appendTo, 'function');
@@ -176,7 +149,7 @@ test('corrupted values: accepted only when decode accepts them, and then the sam
       variants.push(v);
     }
     for (const v of variants) {
-      const row = decodes(v);
+      const row = decodes(decoder, v);
       const took = fast.appendWith((cols) => direct(v, cols));
       if (took) {
         assert.ok(row !== null, `the fast path accepted a value decode refuses: ${Buffer.from(v).toString('hex')}`);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createDecoder } from '../../src/decode/index.ts';
 import { compileJsonDirect } from '../../src/decode/json-direct.ts';
 import { ParquetFileBuilder } from '../../src/parquet/writer.ts';
+import { assertSameFiles, decodes, rng } from './fast-path.ts';
 import type { Row, Schema } from '../../src/schema/types.ts';
 
 const schema: Schema = {
@@ -29,16 +30,6 @@ const schema: Schema = {
     { id: 16, name: 'constructor', required: false, type: 'string' },
   ],
 };
-
-function rng(seed: number) {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 // JSON value texts per field that the table accepts (the first list) and refuses (the second).
 const TEXTS: Record<string, [string[], string[]]> = {
@@ -90,22 +81,6 @@ function record(r: () => number): string {
 const decoder = createDecoder('json', schema);
 const direct = compileJsonDirect(schema)!;
 
-function decodes(value: Uint8Array): Row | null {
-  try {
-    return decoder.decode(value);
-  } catch {
-    return null;
-  }
-}
-
-function assertSameFiles(a: ParquetFileBuilder, b: ParquetFileBuilder): void {
-  const fa = a.finish();
-  const fb = b.finish();
-  assert.equal(fa.recordCount, fb.recordCount);
-  assert.deepEqual(fa.stats, fb.stats);
-  assert.ok(Buffer.from(fa.bytes).equals(Buffer.from(fb.bytes)), 'the Parquet bytes differ');
-}
-
 /** Runs values through both paths; returns how many the fast path took. */
 function compare(values: Uint8Array[]): { accepted: number; declinedValid: number; refused: number } {
   const fast = new ParquetFileBuilder(schema);
@@ -114,7 +89,7 @@ function compare(values: Uint8Array[]): { accepted: number; declinedValid: numbe
   let declinedValid = 0;
   let refused = 0;
   for (const v of values) {
-    const row = decodes(v);
+    const row = decodes(decoder, v);
     if (fast.appendWith((cols) => direct(v, cols))) {
       assert.ok(row !== null, `the fast path accepted a record decode refuses: ${Buffer.from(v).toString()}`);
       accepted++;

@@ -1,9 +1,10 @@
 // One ingest worker's work on the benchmark's data, in-process (not a test: run it by hand).
 //   source scripts/node-env.sh && node agent/test/ingest/bench-shard.ts [json|avro] [MiB]
+//   (FLOE_DIRECT_DECODE=0: the general decode path, for comparison)
 // Parses record batches, decodes, appends to the column builders (chunk) and encodes Parquet
 // (seal), one 64 MiB batch at a time, and prints records/s and CPU-seconds per GiB of each phase.
 import { createRecordsBatch } from '@platformatic/kafka';
-import { IngestShard } from '../../src/ingest/worker.ts';
+import { IngestShard, directDecodeFromEnv } from '../../src/ingest/worker.ts';
 import { loadConfig, tableSchema } from '../../src/config/index.ts';
 import { DLQ_SCHEMA, tableSchema as withKafkaColumns } from '../../src/ingest/tables.ts';
 import { agentConfigYaml, sampleValues } from '../../../bench/lib/seed.ts';
@@ -37,7 +38,7 @@ for (let v = 0; total < mib * 1024 * 1024; ) {
   chunks.push(batch);
 }
 
-const shard = new IngestShard({ topic: 't', format, declared, schema: withKafkaColumns(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned' });
+const shard = new IngestShard({ topic: 't', format, declared, schema: withKafkaColumns(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: directDecodeFromEnv() });
 for (let round = 0; round < 3; round++) {
   let chunkCpu = 0;
   let sealCpu = 0;
