@@ -22,8 +22,8 @@ import { isUtf8 } from 'node:buffer';
 import type { IcebergType, NestedField, Schema } from '../schema/types.ts';
 import { ListColumn, MapColumn, StructColumn, type Column, type Int32Column, type Int64Column, type Utf8Column } from '../parquet/columns.ts';
 
-/** The fast path of one table: appends a value's fields to the declared columns, or declines. */
-export type AvroDirect = (value: Uint8Array, columns: readonly Column[]) => boolean;
+/** The fast path of one table: appends the fields of buf[start, end) to the declared columns, or declines. */
+export type AvroDirect = (buf: Uint8Array, start: number, end: number, columns: readonly Column[]) => boolean;
 
 const TWO_49 = 2 ** 49;
 const TWO_32 = 4294967296;
@@ -290,21 +290,20 @@ export function compileAvroDirect(schema: Schema): AvroDirect | null {
   let lastColumns: readonly Column[] | null = null;
   let flat: Column[] = [];
 
-  return (value, columns) => {
-    const n = value.length;
-    if (n === 0) return false;
+  return (buf, start, end, columns) => {
+    if (end <= start) return false;
     // Framing as createAvroDecoder reads it: a value that may be framed is read as framed first,
     // then as plain Avro (a plain record may start with 0x00).
-    let start = value[0] === 0 && n >= 5 ? 5 : 0;
-    if (check(value, start, n) !== n) {
-      if (start === 0 || check(value, 0, n) !== n) return false;
-      start = 0;
+    let at = buf[start] === 0 && end - start >= 5 ? start + 5 : start;
+    if (check(buf, at, end) !== end) {
+      if (at === start || check(buf, start, end) !== end) return false;
+      at = start;
     }
     if (columns !== lastColumns) {
       flat = flatten(columns.slice(0, declared));
       lastColumns = columns;
     }
-    fill(value, start, n, flat);
+    fill(buf, at, end, flat);
     return true;
   };
 }

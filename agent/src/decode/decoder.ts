@@ -12,12 +12,13 @@ export interface Decoder {
   /** Decodes one record value. Throws DecodeError; the returned row is fresh (caller may mutate). */
   decode(value: Uint8Array | null): Row;
   /**
-   * The fast path, where the format has one for this schema: appends the value's fields straight
-   * to the declared columns (the first ones of `columns`, a file builder's top-level columns),
-   * with no row object. Returns false, having appended nothing, for a value it leaves to `decode`
-   * (which then accepts or refuses it); it never accepts a value `decode` would refuse.
+   * The fast path, where the format has one for this schema: appends the fields of the value
+   * buf[start, end) straight to the declared columns (the first ones of `columns`, a file
+   * builder's top-level columns), with no row object. Returns false, having appended nothing, for
+   * a value it leaves to `decode` (which then accepts or refuses it); it never accepts a value
+   * `decode` would refuse.
    */
-  appendTo?(value: Uint8Array, columns: readonly Column[]): boolean;
+  appendTo?(buf: Uint8Array, start: number, end: number, columns: readonly Column[]): boolean;
 }
 
 /** Compiles the decoder of a table once; call `decode` per record. */

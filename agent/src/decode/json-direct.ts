@@ -23,8 +23,8 @@ import { primitiveCoercer, type Coercer } from '../schema/coerce.ts';
 import type { PrimitiveType, Schema, Value } from '../schema/types.ts';
 import type { Column, Int64Column, Utf8Column } from '../parquet/columns.ts';
 
-/** The fast path of one table: appends a value's fields to the declared columns, or declines. */
-export type JsonDirect = (value: Uint8Array, columns: readonly Column[]) => boolean;
+/** The fast path of one table: appends the fields of buf[start, end) to the declared columns, or declines. */
+export type JsonDirect = (buf: Uint8Array, start: number, end: number, columns: readonly Column[]) => boolean;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -184,8 +184,8 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
   };
 
   /** Reads one record into the scratch; false declines it. */
-  const scan = (b: Uint8Array, e: number): boolean => {
-    let p = skipWs(b, 0, e);
+  const scan = (b: Uint8Array, s: number, e: number): boolean => {
+    let p = skipWs(b, s, e);
     if (p >= e || b[p] !== OPEN) return false;
     p = skipWs(b, p + 1, e);
     let hint = 0;
@@ -274,18 +274,18 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
     return true;
   };
 
-  return (value, columns) => {
+  return (buf, begin, finish, columns) => {
     if (++stamp === 0x7fffffff) {
       seen.fill(0);
       stamp = 1;
     }
     S.nonAscii = false;
-    if (!scan(value, value.length) || (S.nonAscii && !isUtf8(value))) return false;
+    if (!scan(buf, begin, finish) || (S.nonAscii && !isUtf8(buf.subarray(begin, finish)))) return false;
     for (let f = 0; f < n; f++) {
       const col = columns[f];
       switch (kind[f]) {
         case BYTES:
-          (col as Utf8Column).appendUtf8(value, start[f], end[f]);
+          (col as Utf8Column).appendUtf8(buf, start[f], end[f]);
           break;
         case SAFE_LONG:
           (col as Int64Column).appendNumber(num[f]);

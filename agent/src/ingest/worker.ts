@@ -24,7 +24,7 @@ import type { SourceFormat } from '../config/model.ts';
 import { createDecoder } from '../decode/decoder.ts';
 import { DecodeError } from '../errors.ts';
 import { TableBatch } from '../batch/batch.ts';
-import { forEachRecord, type AbortedTransaction } from '../source/records.ts';
+import { forEachRecordIn, type AbortedTransaction } from '../source/records.ts';
 import type { ParquetFileResult } from '../parquet/writer.ts';
 import { dlqRow } from './tables.ts';
 import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
@@ -75,7 +75,7 @@ export class IngestShard {
   readonly spec: WorkerSpec;
   #decode: (v: Uint8Array | null) => import('../schema/types.ts').Row;
   /** The decoder's fast path (no row object), unless off or the schema has none. */
-  #direct: ((value: Uint8Array, columns: readonly Column[]) => boolean) | null;
+  #direct: ((buf: Uint8Array, start: number, end: number, columns: readonly Column[]) => boolean) | null;
   #main: TableBatch;
   #dlq: TableBatch | null;
 
@@ -105,27 +105,31 @@ export class IngestShard {
     const from = dlq ? Math.min(mainFrom, dlqFrom) : mainFrom;
     // The fast path's row: the decoder fills the declared columns, then the Kafka columns follow.
     const kafkaColumn = this.spec.declared.fields.length;
-    let recordValue: Uint8Array = EMPTY;
+    let recordBuf: Uint8Array = EMPTY;
+    let recordStart = 0;
+    let recordEnd = 0;
     let recordOffset = 0;
     let recordTimestamp = 0;
     const fill = (columns: readonly Column[]): boolean => {
-      if (!direct!(recordValue, columns)) return false;
+      if (!direct!(recordBuf, recordStart, recordEnd, columns)) return false;
       (columns[kafkaColumn] as Int32Column).append(partition);
       (columns[kafkaColumn + 1] as Int64Column).appendNumber(recordOffset);
       (columns[kafkaColumn + 2] as Int64Column).appendNumber(recordTimestamp * 1000);
       return true;
     };
-    forEachRecord(
+    forEachRecordIn(
       m.bytes,
       from,
       m.aborted,
-      (offset, timestamp, key, value) => {
+      (offset, timestamp, records, keyStart, keyLength, valueStart, valueLength) => {
         const acceptMain = offset >= mainFrom;
         const acceptDlq = dlq !== null && offset >= dlqFrom;
-        const rawBytes = (key?.byteLength ?? 0) + (value?.byteLength ?? 0);
-        let reason: string | null = null;
-        if (acceptMain && direct !== null && value !== null) {
-          recordValue = value;
+        if (!acceptMain && !acceptDlq) return;
+        const rawBytes = Math.max(0, keyLength) + Math.max(0, valueLength);
+        if (acceptMain && direct !== null && valueLength >= 0) {
+          recordBuf = records;
+          recordStart = valueStart;
+          recordEnd = valueStart + valueLength;
           recordOffset = offset;
           recordTimestamp = timestamp;
           let appended: boolean;
@@ -141,6 +145,10 @@ export class IngestShard {
             return;
           }
         }
+        // The general path, and the DLQ: views of the key and value.
+        const key = keyLength < 0 ? null : records.subarray(keyStart, keyStart + keyLength);
+        const value = valueLength < 0 ? null : records.subarray(valueStart, valueStart + valueLength);
+        let reason: string | null = null;
         if (acceptMain) {
           let row;
           try {

@@ -2,8 +2,8 @@
 //
 // The fetch path never builds an object per record on the thread that talks to Kafka: the main
 // thread only walks batch headers (`scanBatches`, 61 bytes each) to learn the offsets a chunk covers,
-// and the ingest workers walk the records themselves (`forEachRecord`), handing key and value out as
-// views into the (decompressed) batch. Offsets and timestamps are plain numbers: both fit in 2^53
+// and the ingest workers walk the records themselves (`forEachRecordIn`, which hands out where key
+// and value are in the (decompressed) batch, or `forEachRecord`, which hands out views). Offsets and timestamps are plain numbers: both fit in 2^53
 // (an offset beyond that is refused with an error, a timestamp is milliseconds since 1970).
 //
 // Batch layout (bytes from the batch start):
@@ -147,11 +147,29 @@ class Cursor {
 export type RecordVisitor = (offset: number, timestamp: number, key: Uint8Array | null, value: Uint8Array | null) => void;
 
 /**
+ * Called per data record with where its key and value are in `records` (the batch's bytes, after
+ * decompression): [keyStart, keyStart + keyLength), and a length of -1 for null. Valid only
+ * during the call. No object per record: the ingest workers' hot path.
+ */
+export type RecordRangeVisitor = (offset: number, timestamp: number, records: Uint8Array, keyStart: number, keyLength: number, valueStart: number, valueLength: number) => void;
+
+/** forEachRecordIn, with key and value handed out as views. */
+export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordVisitor, where = ''): number {
+  return forEachRecordIn(
+    buf,
+    from,
+    aborted,
+    (offset, timestamp, records, ks, kl, vs, vl) => visit(offset, timestamp, kl < 0 ? null : records.subarray(ks, ks + kl), vl < 0 ? null : records.subarray(vs, vs + vl)),
+    where,
+  );
+}
+
+/**
  * Visits every data record of the complete batches in `buf` whose offset is at least `from`, in
  * offset order. Control batches (transaction markers) are skipped, and so are the batches of
  * aborted transactions when `aborted` lists them (READ_COMMITTED). Returns the records visited.
  */
-export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordVisitor, where = ''): number {
+export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordRangeVisitor, where = ''): number {
   const dv = view(buf);
   let pos = 0;
   let visited = 0;
@@ -212,11 +230,15 @@ export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly A
         c.pos++; // attributes (unused)
         const tsDelta = c.varlong();
         const offset = base + c.varint();
-        const key = c.bytes(c.varint());
-        const value = c.bytes(c.varint());
+        const keyLength = c.varint();
+        const keyStart = c.pos;
+        c.skip(keyLength);
+        const valueLength = c.varint();
+        const valueStart = c.pos;
+        c.skip(valueLength);
         c.pos = recEnd; // headers are not read
         if (offset < from) continue;
-        visit(offset, logAppendTime ? maxTimestamp : baseTimestamp + tsDelta, key, value);
+        visit(offset, logAppendTime ? maxTimestamp : baseTimestamp + tsDelta, records, keyStart, keyLength < 0 ? -1 : keyLength, valueStart, valueLength < 0 ? -1 : valueLength);
         visited++;
       }
     } catch (err) {

@@ -33,3 +33,17 @@ export function assertSameFiles(a: ParquetFileBuilder, b: ParquetFileBuilder): v
   assert.deepEqual(fa.stats, fb.stats);
   assert.ok(Buffer.from(fa.bytes).equals(Buffer.from(fb.bytes)), 'the Parquet bytes differ');
 }
+
+/**
+ * `value` inside a larger shared buffer, between bytes that would change the outcome if a decoder
+ * read past its end or before its start, as record values sit inside a fetched record batch.
+ */
+export function embedded(value: Uint8Array, before = '{"x":', after = '0}\u0002\u0000'): { buf: Uint8Array; start: number; end: number } {
+  const pre = Buffer.from(before, 'latin1');
+  const post = Buffer.from(after, 'latin1');
+  const buf = new Uint8Array(new SharedArrayBuffer(pre.length + value.length + post.length));
+  buf.set(pre, 0);
+  buf.set(value, pre.length);
+  buf.set(post, pre.length + value.length);
+  return { buf, start: pre.length, end: pre.length + value.length };
+}

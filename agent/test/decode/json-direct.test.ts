@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createDecoder } from '../../src/decode/index.ts';
 import { compileJsonDirect } from '../../src/decode/json-direct.ts';
 import { ParquetFileBuilder } from '../../src/parquet/writer.ts';
-import { assertSameFiles, decodes, rng } from './fast-path.ts';
+import { assertSameFiles, decodes, embedded, rng } from './fast-path.ts';
 import type { Row, Schema } from '../../src/schema/types.ts';
 
 const schema: Schema = {
@@ -90,7 +90,8 @@ function compare(values: Uint8Array[]): { accepted: number; declinedValid: numbe
   let refused = 0;
   for (const v of values) {
     const row = decodes(decoder, v);
-    if (fast.appendWith((cols) => direct(v, cols))) {
+    const { buf, start, end } = embedded(v);
+    if (fast.appendWith((cols) => direct(buf, start, end, cols))) {
       assert.ok(row !== null, `the fast path accepted a record decode refuses: ${Buffer.from(v).toString()}`);
       accepted++;
       slow.append(row);
@@ -112,12 +113,7 @@ test('random records: accepted only when decode accepts them, and then the same 
   const r = rng(11);
   const values: Uint8Array[] = [];
   for (let i = 0; i < 6000; i++) {
-    let v: Buffer<ArrayBufferLike> = Buffer.from(record(r), 'utf8');
-    if (i % 2 === 1) {
-      const shared = new Uint8Array(new SharedArrayBuffer(v.length + 9));
-      shared.set(v, 5);
-      v = Buffer.from(shared.buffer, 5, v.length);
-    }
+    const v = Buffer.from(record(r), 'utf8');
     values.push(v);
   }
   const c = compare(values);
@@ -143,7 +139,10 @@ test('corrupted records: truncations, byte flips, invalid UTF-8, a byte-order ma
 
 test('what the fast path takes: flat records of the table columns, in any key order', () => {
   const b = new ParquetFileBuilder(schema);
-  const take = (s: string) => b.appendWith((cols) => direct(Buffer.from(s), cols));
+  const take = (s: string) => {
+    const { buf, start, end } = embedded(Buffer.from(s));
+    return b.appendWith((cols) => direct(buf, start, end, cols));
+  };
   assert.equal(take('{"env":"prod","n":1,"x":-0,"ok":false,"at":"2026-11-25T10:00:00Z","unknown":"a\\"b"}'), true);
   assert.equal(take(' { "msg" : null , "env" : "ß" } '), true);
   assert.equal(take('{"env":"a","inner":null,"tags":null,"amount":null}'), true);
