@@ -307,5 +307,3 @@ export function compileAvroDirect(schema: Schema): AvroDirect | null {
     return true;
   };
 }
-
-export const forTesting = { flatten };
