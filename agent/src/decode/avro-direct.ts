@@ -19,6 +19,7 @@
 // Generated code: identifiers and column indices only, never a name from the schema.
 
 import { isUtf8 } from 'node:buffer';
+import { readZigZag } from './avro.ts';
 import type { IcebergType, NestedField, Schema } from '../schema/types.ts';
 import { ListColumn, MapColumn, StructColumn, type Column, type Int32Column, type Int64Column, type Utf8Column } from '../parquet/columns.ts';
 
@@ -109,10 +110,7 @@ function fillLong(b: Uint8Array, p: number, col: Int64Column): number {
     col.appendNumber(acc % 2 === 1 ? -(acc + 1) / 2 : acc / 2);
     return p;
   }
-  let z = 0n;
-  for (let i = n - 1; i >= 0; i--) z = (z << 7n) | BigInt(b[start + i] & 0x7f);
-  z = BigInt.asUintN(64, z);
-  col.append(z & 1n ? -(z >> 1n) - 1n : z >> 1n);
+  col.append(readZigZag(b, start, p).value);
   return p;
 }
 

@@ -254,7 +254,7 @@ function fail(reason: string): CoerceFailure {
 }
 
 /** Zigzag varint at buf[pos..end) -> {value, next position}; as a bigint (long). */
-function readZigZag(buf: Uint8Array, pos: number, end: number): { value: bigint; pos: number } {
+export function readZigZag(buf: Uint8Array, pos: number, end: number): { value: bigint; pos: number } {
   let result = 0n;
   let shift = 0n;
   let b: number;

@@ -275,7 +275,7 @@ export class TablePipeline {
   }
 
   // The fetch loop's rounds: the source is idle from the first round that brought nothing with
-  // every partition at its high watermark, until records come again.
+  // every partition caught up (at its last stable offset), until records come again.
   #round(delivered: number, caughtUp: boolean): void {
     if (delivered > 0 || !caughtUp) this.#idleSince = 0;
     else if (this.#idleSince === 0) this.#idleSince = Date.now();

@@ -26,7 +26,7 @@ import { DecodeError } from '../errors.ts';
 import { TableBatch } from '../batch/batch.ts';
 import { forEachRecordIn, type AbortedTransaction } from '../source/records.ts';
 import type { ParquetFileResult } from '../parquet/writer.ts';
-import { dlqRow } from './tables.ts';
+import { dlqRow, KAFKA_COLUMNS } from './tables.ts';
 import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -85,8 +85,8 @@ export class IngestShard {
     this.#decode = (v) => decoder.decode(v);
     // The fast path appends the Kafka columns by position: after the declared ones, in this order.
     const d = spec.declared.fields.length;
-    const names = spec.schema.fields.map((f) => f.name);
-    const kafkaTail = names.length === d + 3 && names[d] === '_kafka_partition' && names[d + 1] === '_kafka_offset' && names[d + 2] === '_kafka_timestamp';
+    const fields = spec.schema.fields;
+    const kafkaTail = fields.length === d + KAFKA_COLUMNS.length && KAFKA_COLUMNS.every((k, i) => fields[d + i].name === k.name);
     const direct = spec.directDecode !== false && kafkaTail ? decoder.appendTo : undefined;
     this.#direct = direct ? direct.bind(decoder) : null;
     this.#main = new TableBatch(spec.schema);
@@ -191,7 +191,16 @@ export class IngestShard {
     const dlq = this.#dlq;
     this.reset();
     const finish = (b: TableBatch | null): SealedFile[] => (b ? [...b.files.values()].map((f) => ({ partitionValue: f.partitionValue, result: f.builder.finish() })) : []);
-    return { type: 'sealed', id, main: finish(main), dlq: finish(dlq), records: main.records, dlqRecords: dlq?.records ?? 0, rawBytes: main.rawBytes };
+    let files: SealedFile[];
+    try {
+      files = finish(main);
+    } catch (err) {
+      // finish() refuses misaligned columns, which only a defect of the fast path leaves: the batch
+      // fails (and is read again), through the general path from now on.
+      this.#direct = null;
+      throw err;
+    }
+    return { type: 'sealed', id, main: files, dlq: finish(dlq), records: main.records, dlqRecords: dlq?.records ?? 0, rawBytes: main.rawBytes };
   }
 
   reset(): void {

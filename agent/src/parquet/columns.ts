@@ -112,6 +112,19 @@ function writeShortAscii(bytes: Buffer, pos: number, s: string): number {
   return pos + n;
 }
 
+/** Byte order of the values in slots a and b of a variable-length column (negative: a first). */
+function compareSlots(bytes: Uint8Array, offsets: Int32Array, a: number, b: number): number {
+  let x = offsets[a];
+  let y = offsets[b];
+  const xe = offsets[a + 1];
+  const ye = offsets[b + 1];
+  for (; x < xe && y < ye; x++, y++) {
+    const d = bytes[x] - bytes[y];
+    if (d !== 0) return d;
+  }
+  return xe - x - (ye - y);
+}
+
 function requiredNull(fieldId: number): FloeError {
   return new FloeError('FLOE_SCHEMA_INVALID', `field ${fieldId} is required but the row holds null`);
 }
@@ -507,27 +520,13 @@ export class Utf8Column extends Leaf {
       // UTF-8 byte order is code point order, the order of the bounds.
       if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
       else {
-        const c = this.compareSlots(i, this.minSlot);
+        const c = compareSlots(this.bytes, this.offsets, i, this.minSlot);
         if (c < 0) this.minSlot = i;
-        else if (c > 0 && this.compareSlots(i, this.maxSlot) > 0) this.maxSlot = i;
+        else if (c > 0 && compareSlots(this.bytes, this.offsets, i, this.maxSlot) > 0) this.maxSlot = i;
       }
     }
     this.values++;
     this.length = i + 1;
-  }
-
-  private compareSlots(a: number, b: number): number {
-    const o = this.offsets;
-    const bytes = this.bytes;
-    let x = o[a];
-    let y = o[b];
-    const xe = o[a + 1];
-    const ye = o[b + 1];
-    for (; x < xe && y < ye; x++, y++) {
-      const d = bytes[x] - bytes[y];
-      if (d !== 0) return d;
-    }
-    return xe - x - (ye - y);
   }
 
   protected emptySlot(i: number): void {
@@ -581,16 +580,11 @@ class BinaryColumn extends Leaf {
     this.validity.valid(i);
     if (this.bounded) {
       if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
-      else if (this.compareSlots(i, this.minSlot) < 0) this.minSlot = i;
-      else if (this.compareSlots(i, this.maxSlot) > 0) this.maxSlot = i;
+      else if (compareSlots(this.bytes, this.offsets, i, this.minSlot) < 0) this.minSlot = i;
+      else if (compareSlots(this.bytes, this.offsets, i, this.maxSlot) > 0) this.maxSlot = i;
     }
     this.values++;
     this.length = i + 1;
-  }
-
-  private compareSlots(a: number, b: number): number {
-    const o = this.offsets;
-    return this.bytes.compare(this.bytes, o[b], o[b + 1], o[a], o[a + 1]);
   }
 
   protected emptySlot(i: number): void {

@@ -179,32 +179,46 @@ export class ParquetFileBuilder {
   /**
    * Appends one row whose slots `fill` writes straight into the top-level columns (schema order),
    * exactly one slot each: the decoders' fast path, with no row object. `fill` returns false,
-   * having written nothing, to decline the row. A throw, or a column left with a slot too many or
-   * too few, poisons the builder as a failed append() does.
+   * having written nothing, to decline the row. A throw poisons the builder as a failed append()
+   * does; so does a declined row that left a slot behind. A column with a slot too many or too few
+   * after accepted rows is refused by finish(), which checks them all once instead of per row.
    */
   appendWith(fill: (columns: readonly Column[]) => boolean): boolean {
     if (this.state !== 'open') throw this.closedError();
     const columns = this.columns;
-    let ok: boolean;
     try {
-      ok = fill(columns);
-      const want = ok ? this.rows + 1 : this.rows;
-      for (let c = 0; c < columns.length; c++) {
-        if (columns[c].length !== want) {
-          throw new Error(`column ${this.names[c]} has ${columns[c].length} slots after a direct append, expected ${want}`);
-        }
+      if (fill(columns)) {
+        this.rows++;
+        return true;
       }
+      this.assertAligned('a declined direct append');
+      return false;
     } catch (err) {
       this.state = 'poisoned';
       this.poison = err;
       throw err;
     }
-    if (ok) this.rows++;
-    return ok;
+  }
+
+  /** Every top-level column has one slot per row (the direct appends' contract). */
+  private assertAligned(after: string): void {
+    const columns = this.columns;
+    for (let c = 0; c < columns.length; c++) {
+      if (columns[c].length !== this.rows) {
+        throw new Error(`column ${this.names[c]} has ${columns[c].length} slots after ${after}, expected ${this.rows}`);
+      }
+    }
   }
 
   finish(): ParquetFileResult {
     if (this.state !== 'open') throw this.closedError();
+    try {
+      this.assertAligned(`${this.rows} rows`);
+    } catch (err) {
+      this.state = 'poisoned';
+      this.poison = err;
+      throw err;
+    }
     this.state = 'finished';
     const estimatedBytes = this.estimatedBytes;
     const bytes = this.encode();

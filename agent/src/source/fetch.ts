@@ -35,7 +35,6 @@ export interface FetchChunk {
   from: number;
   scan: BatchScan;
   aborted: AbortedTransaction[] | null;
-  highWatermark: bigint;
 }
 
 export interface FetcherOptions {
@@ -128,8 +127,8 @@ interface FetchResponse {
   errorCode: number;
   throttleMs: number;
   partitions: PartitionResult[];
-  /** The buffer the partitions' records are in (null when the response carried no bytes to copy). */
-  lease: Lease | null;
+  /** The buffer the partitions' records are in. */
+  lease: Lease;
 }
 
 /**
@@ -239,14 +238,10 @@ export class RawFetcher {
       const outOfRange: number[] = [];
       let delivered = 0;
       try {
-        const counted = (chunk: FetchChunk) => {
-          delivered++;
-          deliver(chunk);
-        };
-        for (const response of responses) this.#deliverResponse(response, positions, counted, outOfRange, () => (refresh = true));
+        for (const response of responses) delivered += this.#deliverResponse(response, positions, deliver, outOfRange, () => (refresh = true));
         for (const response of responses) throttle = Math.max(throttle, response.throttleMs);
       } finally {
-        for (const response of responses) response.lease?.release();
+        for (const response of responses) response.lease.release();
       }
       // Caught up: every partition is at the end a consumer may read to (READ_COMMITTED: the last
       // stable offset; an open transaction keeps it below the high watermark).
@@ -264,9 +259,10 @@ export class RawFetcher {
     }
   }
 
-  // One response's partitions: errors sorted out, chunks delivered in offset order.
-  #deliverResponse(response: FetchResponse, positions: Map<number, number>, deliver: (chunk: FetchChunk) => void, outOfRange: number[], refresh: () => void): void {
+  // One response's partitions: errors sorted out, chunks delivered in offset order; returns how many.
+  #deliverResponse(response: FetchResponse, positions: Map<number, number>, deliver: (chunk: FetchChunk) => void, outOfRange: number[], refresh: () => void): number {
     const { topic } = this.options;
+    let delivered = 0;
     if (response.errorCode !== 0) throw new FloeError('FLOE_SOURCE_CONNECT', `fetch from topic ${topic} failed with Kafka error code ${response.errorCode}`, { retryable: true });
     for (const r of response.partitions) {
       if (!positions.has(r.partition)) continue;
@@ -286,8 +282,10 @@ export class RawFetcher {
       const scan = scanBatches(r.records, `in ${topic}[${r.partition}]`);
       if (scan.batches === 0) continue;
       positions.set(r.partition, scan.nextOffset);
-      deliver({ partition: r.partition, bytes: r.records.subarray(0, scan.bytes), lease: response.lease!, from, scan, aborted: r.aborted, highWatermark: r.highWatermark });
+      deliver({ partition: r.partition, bytes: r.records.subarray(0, scan.bytes), lease: response.lease, from, scan, aborted: r.aborted });
+      delivered++;
     }
+    return delivered;
   }
 
   // The broker answers OFFSET_OUT_OF_RANGE with -1 for the log start, so it is asked for separately.

@@ -3,8 +3,9 @@
 // The fetch path never builds an object per record on the thread that talks to Kafka: the main
 // thread only walks batch headers (`scanBatches`, 61 bytes each) to learn the offsets a chunk covers,
 // and the ingest workers walk the records themselves (`forEachRecordIn`, which hands out where key
-// and value are in the (decompressed) batch, or `forEachRecord`, which hands out views). Offsets and timestamps are plain numbers: both fit in 2^53
-// (an offset beyond that is refused with an error, a timestamp is milliseconds since 1970).
+// and value are in the (decompressed) batch, or `forEachRecord`, which hands out views). Offsets
+// and timestamps are plain numbers: both fit in 2^53 (an offset beyond that is refused with an
+// error, a timestamp is milliseconds since 1970).
 //
 // Batch layout (bytes from the batch start):
 //   0 baseOffset int64 | 8 batchLength int32 (bytes after this field) | 12 partitionLeaderEpoch int32

@@ -175,3 +175,12 @@ test('a declined value leaves no slot behind, and an empty value is declined', (
   assert.equal(b.appendWith((cols) => direct(one, 0, one.length, cols)), true);
   assert.equal(b.recordCount, 1);
 });
+
+test('a direct append that leaves the columns misaligned is caught: declined at once, accepted at finish', () => {
+  const declined = new ParquetFileBuilder(schema);
+  assert.throws(() => declined.appendWith((cols) => (cols[0].append(true), false)), /column b has 1 slots after a declined direct append/);
+  assert.throws(() => declined.appendWith(() => true), /poisoned/);
+  const accepted = new ParquetFileBuilder(schema);
+  assert.equal(accepted.appendWith((cols) => (cols[0].append(true), true)), true);
+  assert.throws(() => accepted.finish(), /column i has 0 slots after 1 rows, expected 1/);
+});

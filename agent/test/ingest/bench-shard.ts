@@ -1,6 +1,6 @@
 // One ingest worker's work on the benchmark's data, in-process (not a test: run it by hand).
 //   source scripts/node-env.sh && node agent/test/ingest/bench-shard.ts [json|avro] [MiB]
-//   (FLOE_DIRECT_DECODE=0: the general decode path, for comparison)
+//   (FLOE_DIRECT_DECODE=0: the general decode path, for comparison; reads the rig settings: npm run rig:up)
 // Parses record batches, decodes, appends to the column builders (chunk) and encodes Parquet
 // (seal), one 64 MiB batch at a time, and prints records/s and CPU-seconds per GiB of each phase.
 import { createRecordsBatch } from '@platformatic/kafka';
