@@ -1,5 +1,6 @@
-// Column accumulators: one per Iceberg field, growing plain typed arrays that become Arrow Data
-// without a per-row object per cell. Leaves also keep the Iceberg column statistics.
+// Column accumulators: one per Iceberg field, growing plain typed arrays (Arrow's layout: validity
+// bitmaps, offsets, values) that the Parquet encoder (encode.ts) reads directly, without a per-row
+// object per cell. Leaves also count the Iceberg value, null and NaN statistics.
 //
 // Invariants:
 // - Every column has exactly one Arrow slot per slot of its parent (struct children) or per
@@ -13,28 +14,50 @@
 //   copies into manifests: every definition-level entry is a value (`values`), and an entry whose
 //   leaf is not defined, because it or any ancestor is null or an enclosing list/map is empty, is a
 //   null (`nulls`). So appendAbsent and skipAbsent both count one value and one null.
-// - Bounds are tracked only for `bounded` leaves (primitives not inside a list or map), over
-//   present non-null values, NaN excluded, in the order of schema/bounds.ts. Variable-length and
-//   fixed-width byte leaves remember their min/max as slot indices into their own buffer, so they
-//   never retain (or depend on) a caller's buffer.
+// - Bounds are the encoder's: it computes them once per column chunk, for `bounded` leaves
+//   (primitives not inside a list or map), from the dictionary when there is one. Appends do not
+//   compare values.
+// - Appends copy: no column retains (or depends on) a caller's buffer.
 
-import * as arrow from 'apache-arrow';
 import type { IcebergType, PrimitiveType, Row, Value } from '../schema/types.ts';
-import { compareStrings, parseDecimalType, parseFixedType, uuidFromBytes, writeUuidBytes } from '../schema/bounds.ts';
+import { parseDecimalType, parseFixedType, writeUuidBytes } from '../schema/bounds.ts';
 import { FloeError } from '../errors.ts';
 
 const INITIAL_SLOTS = 1024;
 
 export interface Column {
-  /** Arrow slots so far. */
+  /** Slots so far. */
   length: number;
   append(v: Value | undefined): void;
   appendAbsent(): void;
   skipAbsent(): void;
-  toData(): arrow.Data;
-  /** Bytes of Arrow buffers in use (not capacity). */
+  /** What the encoder reads to compute levels. */
+  shape(): ColumnShape;
+  /** Bytes of buffers in use (not capacity): about the Arrow IPC size of the data. */
   byteSize(): number;
 }
+
+/** A column's null bitmap (null: no nulls so far) and, for lists and maps, its offsets. */
+export interface ColumnShape {
+  nullable: boolean;
+  validity: Uint8Array | null;
+  offsets: Int32Array | null;
+}
+
+/**
+ * A leaf's values by slot, as the encoder reads them. int64: two int32 halves per slot
+ * (little-endian: low, high); decimal: four int32 words per slot (128-bit two's complement,
+ * least significant first); bytes: offsets (length + 1) into bytes.
+ */
+export type LeafSource =
+  | { kind: 'boolean'; bits: Uint8Array }
+  | { kind: 'int32'; data: Int32Array }
+  | { kind: 'int64'; halves: Int32Array }
+  | { kind: 'float'; data: Float32Array }
+  | { kind: 'double'; data: Float64Array }
+  | { kind: 'bytes'; offsets: Int32Array; bytes: Uint8Array }
+  | { kind: 'fixed'; bytes: Uint8Array; width: number }
+  | { kind: 'decimal'; words: Int32Array };
 
 /** Validity bitmap, allocated only when the first null arrives (until then every slot is valid). */
 class Validity {
@@ -61,10 +84,6 @@ class Validity {
       this.bits = growBytes(this.bits, byte + 1);
     }
     this.nullCount++;
-  }
-
-  buffer(length: number): Uint8Array | undefined {
-    return this.bits === null ? undefined : this.bits.subarray(0, (length + 7) >> 3);
   }
 
   byteSize(length: number): number {
@@ -112,19 +131,6 @@ function writeShortAscii(bytes: Buffer, pos: number, s: string): number {
   return pos + n;
 }
 
-/** Byte order of the values in slots a and b of a variable-length column (negative: a first). */
-function compareSlots(bytes: Uint8Array, offsets: Int32Array, a: number, b: number): number {
-  let x = offsets[a];
-  let y = offsets[b];
-  const xe = offsets[a + 1];
-  const ye = offsets[b + 1];
-  for (; x < xe && y < ye; x++, y++) {
-    const d = bytes[x] - bytes[y];
-    if (d !== 0) return d;
-  }
-  return xe - x - (ye - y);
-}
-
 function requiredNull(fieldId: number): FloeError {
   return new FloeError('FLOE_SCHEMA_INVALID', `field ${fieldId} is required but the row holds null`);
 }
@@ -134,30 +140,31 @@ export abstract class Leaf implements Column {
   readonly fieldId: number;
   readonly type: PrimitiveType;
   readonly nullable: boolean;
-  /** Whether bounds are tracked (not inside a list or map). */
+  /** Whether the file keeps bounds of it (not inside a list or map). */
   readonly bounded: boolean;
-  protected readonly arrowType: arrow.DataType;
   length = 0;
   values = 0;
   nulls = 0;
   nans = 0;
   protected readonly validity = new Validity();
 
-  constructor(fieldId: number, type: PrimitiveType, arrowType: arrow.DataType, nullable: boolean, bounded: boolean) {
+  constructor(fieldId: number, type: PrimitiveType, nullable: boolean, bounded: boolean) {
     this.fieldId = fieldId;
     this.type = type;
-    this.arrowType = arrowType;
     this.nullable = nullable;
     this.bounded = bounded;
   }
 
   abstract append(v: Value | undefined): void;
-  abstract toData(): arrow.Data;
   abstract byteSize(): number;
+  /** The values by slot (views of the current buffers: valid until the next append). */
+  abstract source(): LeafSource;
   /** Grows buffers so slot `i` exists and leaves it empty (zero / zero-length). */
   protected abstract emptySlot(i: number): void;
-  /** Smallest and largest present non-null (non-NaN) value, as Values; null if none or not bounded. */
-  abstract bounds(): { min: Value; max: Value } | null;
+
+  shape(): ColumnShape {
+    return { nullable: this.nullable, validity: this.validity.bits, offsets: null };
+  }
 
   /** A present null. */
   protected appendNull(): void {
@@ -184,32 +191,17 @@ export abstract class Leaf implements Column {
     this.values++;
   }
 
-  protected dataProps(): { type: any; length: number; nullCount: number; nullBitmap: Uint8Array | undefined } {
-    return {
-      type: this.arrowType,
-      length: this.length,
-      nullCount: this.validity.nullCount,
-      nullBitmap: this.validity.buffer(this.length),
-    };
-  }
 }
 
 export class BoolColumn extends Leaf {
   private bits = new Uint8Array(INITIAL_SLOTS >> 3);
-  private sawTrue = false;
-  private sawFalse = false;
 
   append(v: Value | undefined): void {
     if (v === null || v === undefined) return this.appendNull();
     const i = this.length;
     const byte = i >> 3;
     if (byte >= this.bits.length) this.bits = growBytes(this.bits, byte + 1);
-    if (v === true) {
-      this.bits[byte] |= 1 << (i & 7);
-      this.sawTrue = true;
-    } else {
-      this.sawFalse = true;
-    }
+    if (v === true) this.bits[byte] |= 1 << (i & 7);
     this.validity.valid(i);
     this.values++;
     this.length = i + 1;
@@ -219,41 +211,25 @@ export class BoolColumn extends Leaf {
     if (i >> 3 >= this.bits.length) this.bits = growBytes(this.bits, (i >> 3) + 1);
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({ ...this.dataProps(), data: this.bits.subarray(0, (this.length + 7) >> 3) });
+  source(): LeafSource {
+    return { kind: 'boolean', bits: this.bits };
   }
 
   byteSize(): number {
     return ((this.length + 7) >> 3) + this.validity.byteSize(this.length);
-  }
-
-  bounds(): { min: Value; max: Value } | null {
-    if (!this.bounded || (!this.sawTrue && !this.sawFalse)) return null;
-    return { min: !this.sawFalse, max: this.sawTrue };
   }
 }
 
 /** int and date: 32-bit integers. */
 export class Int32Column extends Leaf {
   private data = new Int32Array(INITIAL_SLOTS);
-  private min = 0;
-  private max = 0;
-  private seen = false;
 
   append(v: Value | undefined): void {
     if (v === null || v === undefined) return this.appendNull();
     const i = this.length;
     if (i === this.data.length) this.data = growInt32(this.data, i + 1);
-    const x = v as number;
-    this.data[i] = x;
+    this.data[i] = v as number;
     this.validity.valid(i);
-    if (this.bounded) {
-      if (!this.seen) {
-        this.min = this.max = x;
-        this.seen = true;
-      } else if (x < this.min) this.min = x;
-      else if (x > this.max) this.max = x;
-    }
     this.values++;
     this.length = i + 1;
   }
@@ -262,46 +238,27 @@ export class Int32Column extends Leaf {
     if (i >= this.data.length) this.data = growInt32(this.data, i + 1);
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({ ...this.dataProps(), data: this.data.subarray(0, this.length) });
+  source(): LeafSource {
+    return { kind: 'int32', data: this.data };
   }
 
   byteSize(): number {
     return this.length * 4 + this.validity.byteSize(this.length);
   }
-
-  bounds(): { min: Value; max: Value } | null {
-    return this.seen ? { min: this.min, max: this.max } : null;
-  }
 }
 
-/** long, time, timestamp, timestamptz: 64-bit integers held as bigint. */
+/** long, time, timestamp, timestamptz: 64-bit integers, appended as bigint or as safe numbers. */
 export class Int64Column extends Leaf {
   private data = new BigInt64Array(INITIAL_SLOTS);
-  /** The same memory as 32-bit halves (little-endian), for appendNumber. */
+  /** The same memory as 32-bit halves (little-endian), for appendNumber and the encoder. */
   private halves = new Int32Array(this.data.buffer);
-  // Bounds of the values appended as bigints, and of those appended as numbers.
-  private min = 0n;
-  private max = 0n;
-  private seen = false;
-  private minNumber = 0;
-  private maxNumber = 0;
-  private seenNumber = false;
 
   append(v: Value | undefined): void {
     if (v === null || v === undefined) return this.appendNull();
     const i = this.length;
     if (i === this.data.length) this.grow(i + 1);
-    const x = v as bigint;
-    this.data[i] = x;
+    this.data[i] = v as bigint;
     this.validity.valid(i);
-    if (this.bounded) {
-      if (!this.seen) {
-        this.min = this.max = x;
-        this.seen = true;
-      } else if (x < this.min) this.min = x;
-      else if (x > this.max) this.max = x;
-    }
     this.values++;
     this.length = i + 1;
   }
@@ -314,13 +271,6 @@ export class Int64Column extends Leaf {
     this.halves[2 * i] = x - hi * 4294967296; // 0..2^32-1, stored as its int32 bit pattern
     this.halves[2 * i + 1] = hi;
     this.validity.valid(i);
-    if (this.bounded) {
-      if (!this.seenNumber) {
-        this.minNumber = this.maxNumber = x;
-        this.seenNumber = true;
-      } else if (x < this.minNumber) this.minNumber = x;
-      else if (x > this.maxNumber) this.maxNumber = x;
-    }
     this.values++;
     this.length = i + 1;
   }
@@ -334,34 +284,21 @@ export class Int64Column extends Leaf {
     if (i >= this.data.length) this.grow(i + 1);
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({ ...this.dataProps(), data: this.data.subarray(0, this.length) });
+  source(): LeafSource {
+    return { kind: 'int64', halves: this.halves };
   }
 
   byteSize(): number {
     return this.length * 8 + this.validity.byteSize(this.length);
-  }
-
-  bounds(): { min: Value; max: Value } | null {
-    if (!this.seenNumber) return this.seen ? { min: this.min, max: this.max } : null;
-    const lo = BigInt(this.minNumber);
-    const hi = BigInt(this.maxNumber);
-    if (!this.seen) return { min: lo, max: hi };
-    return { min: lo < this.min ? lo : this.min, max: hi > this.max ? hi : this.max };
   }
 }
 
 /** float (32-bit) and double (64-bit). */
 export class FloatColumn extends Leaf {
   private data: Float32Array | Float64Array;
-  private min = 0;
-  private max = 0;
-  private seen = false;
-  private negZero = false;
-  private posZero = false;
 
-  constructor(fieldId: number, type: PrimitiveType, arrowType: arrow.DataType, nullable: boolean, bounded: boolean) {
-    super(fieldId, type, arrowType, nullable, bounded);
+  constructor(fieldId: number, type: PrimitiveType, nullable: boolean, bounded: boolean) {
+    super(fieldId, type, nullable, bounded);
     this.data = type === 'float' ? new Float32Array(INITIAL_SLOTS) : new Float64Array(INITIAL_SLOTS);
   }
 
@@ -369,21 +306,10 @@ export class FloatColumn extends Leaf {
     if (v === null || v === undefined) return this.appendNull();
     const i = this.length;
     if (i === this.data.length) this.grow(i + 1);
-    this.data[i] = v as number;
-    const x = this.data[i]; // the stored value: rounded to float32 for `float`
+    const x = v as number;
+    this.data[i] = x;
     this.validity.valid(i);
     if (x !== x) this.nans++;
-    else if (this.bounded) {
-      if (x === 0) {
-        if (Object.is(x, -0)) this.negZero = true;
-        else this.posZero = true;
-      }
-      if (!this.seen) {
-        this.min = this.max = x;
-        this.seen = true;
-      } else if (x < this.min) this.min = x;
-      else if (x > this.max) this.max = x;
-    }
     this.values++;
     this.length = i + 1;
   }
@@ -398,29 +324,18 @@ export class FloatColumn extends Leaf {
     if (i >= this.data.length) this.grow(i + 1);
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({ ...this.dataProps(), data: this.data.subarray(0, this.length) });
+  source(): LeafSource {
+    return this.data instanceof Float32Array ? { kind: 'float', data: this.data } : { kind: 'double', data: this.data };
   }
 
   byteSize(): number {
     return this.length * this.data.BYTES_PER_ELEMENT + this.validity.byteSize(this.length);
   }
-
-  bounds(): { min: Value; max: Value } | null {
-    if (!this.seen) return null;
-    // -0 and +0 compare equal with < and >; the bounds order puts -0 first.
-    const min = this.min === 0 && this.negZero ? -0 : this.min;
-    const max = this.max === 0 && this.posZero ? 0 : this.max;
-    return { min, max };
-  }
 }
 
-/** decimal(p, s): unscaled bigint as Decimal128, little-endian two's complement in two 64-bit words. */
+/** decimal(p, s): the unscaled bigint as 128-bit two's complement, little-endian 64-bit words. */
 class DecimalColumn extends Leaf {
   private words = new BigInt64Array(INITIAL_SLOTS * 2);
-  private min = 0n;
-  private max = 0n;
-  private seen = false;
 
   append(v: Value | undefined): void {
     if (v === null || v === undefined) return this.appendNull();
@@ -430,13 +345,6 @@ class DecimalColumn extends Leaf {
     this.words[2 * i] = BigInt.asIntN(64, x);
     this.words[2 * i + 1] = BigInt.asIntN(64, x >> 64n);
     this.validity.valid(i);
-    if (this.bounded) {
-      if (!this.seen) {
-        this.min = this.max = x;
-        this.seen = true;
-      } else if (x < this.min) this.min = x;
-      else if (x > this.max) this.max = x;
-    }
     this.values++;
     this.length = i + 1;
   }
@@ -445,17 +353,12 @@ class DecimalColumn extends Leaf {
     if (2 * i >= this.words.length) this.words = growBigInt64(this.words, 2 * i + 2);
   }
 
-  toData(): arrow.Data {
-    const w = this.words;
-    return arrow.makeData({ ...this.dataProps(), data: new Uint32Array(w.buffer, w.byteOffset, this.length * 4) });
+  source(): LeafSource {
+    return { kind: 'decimal', words: new Int32Array(this.words.buffer, this.words.byteOffset, this.words.length * 2) };
   }
 
   byteSize(): number {
     return this.length * 16 + this.validity.byteSize(this.length);
-  }
-
-  bounds(): { min: Value; max: Value } | null {
-    return this.seen ? { min: this.min, max: this.max } : null;
   }
 }
 
@@ -464,12 +367,6 @@ export class Utf8Column extends Leaf {
   private offsets = new Int32Array(INITIAL_SLOTS + 1);
   private bytes = Buffer.alloc(INITIAL_SLOTS * 16);
   private pos = 0;
-  // Bounds of the values appended as strings, and (as slot indices) of those appended as bytes.
-  private min = '';
-  private max = '';
-  private seen = false;
-  private minSlot = -1;
-  private maxSlot = -1;
 
   append(v: Value | undefined): void {
     if (v === null || v === undefined) return this.appendNull();
@@ -479,23 +376,10 @@ export class Utf8Column extends Leaf {
     // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
     if (this.pos + s.length * 3 > this.bytes.length) this.bytes = growBuffer(this.bytes, this.pos + s.length * 3);
     let end = writeShortAscii(this.bytes, this.pos, s);
-    const ascii = end >= 0;
-    if (!ascii) end = this.pos + this.bytes.write(s, this.pos);
+    if (end < 0) end = this.pos + this.bytes.write(s, this.pos);
     this.pos = end;
     this.offsets[i + 1] = end;
     this.validity.valid(i);
-    if (this.bounded) {
-      if (!this.seen) {
-        this.min = this.max = s;
-        this.seen = true;
-      } else if (ascii) {
-        // Against an ASCII string, UTF-16 order is code point order: the first difference
-        // involves an ASCII unit, never a surrogate.
-        if (s < this.min) this.min = s;
-        else if (s > this.max) this.max = s;
-      } else if (compareStrings(s, this.min) < 0) this.min = s;
-      else if (compareStrings(s, this.max) > 0) this.max = s;
-    }
     this.values++;
     this.length = i + 1;
   }
@@ -516,15 +400,6 @@ export class Utf8Column extends Leaf {
     this.pos = pos + n;
     this.offsets[i + 1] = pos + n;
     this.validity.valid(i);
-    if (this.bounded) {
-      // UTF-8 byte order is code point order, the order of the bounds.
-      if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
-      else {
-        const c = compareSlots(this.bytes, this.offsets, i, this.minSlot);
-        if (c < 0) this.minSlot = i;
-        else if (c > 0 && compareSlots(this.bytes, this.offsets, i, this.maxSlot) > 0) this.maxSlot = i;
-      }
-    }
     this.values++;
     this.length = i + 1;
   }
@@ -534,29 +409,12 @@ export class Utf8Column extends Leaf {
     this.offsets[i + 1] = this.pos;
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({
-      ...this.dataProps(),
-      valueOffsets: this.offsets.subarray(0, this.length + 1),
-      data: this.bytes.subarray(0, this.pos),
-    });
+  source(): LeafSource {
+    return { kind: 'bytes', offsets: this.offsets, bytes: this.bytes };
   }
 
   byteSize(): number {
     return (this.length + 1) * 4 + this.pos + this.validity.byteSize(this.length);
-  }
-
-  bounds(): { min: Value; max: Value } | null {
-    let min: string | null = this.seen ? this.min : null;
-    let max: string | null = this.seen ? this.max : null;
-    if (this.minSlot >= 0) {
-      const o = this.offsets;
-      const lo = this.bytes.toString('utf8', o[this.minSlot], o[this.minSlot + 1]);
-      const hi = this.bytes.toString('utf8', o[this.maxSlot], o[this.maxSlot + 1]);
-      if (min === null || compareStrings(lo, min) < 0) min = lo;
-      if (max === null || compareStrings(hi, max) > 0) max = hi;
-    }
-    return min === null || max === null ? null : { min, max };
   }
 }
 
@@ -565,8 +423,6 @@ class BinaryColumn extends Leaf {
   private offsets = new Int32Array(INITIAL_SLOTS + 1);
   private bytes = Buffer.alloc(INITIAL_SLOTS * 16);
   private pos = 0;
-  private minSlot = -1;
-  private maxSlot = -1;
 
   append(v: Value | undefined): void {
     if (v === null || v === undefined) return this.appendNull();
@@ -578,11 +434,6 @@ class BinaryColumn extends Leaf {
     this.pos += b.length;
     this.offsets[i + 1] = this.pos;
     this.validity.valid(i);
-    if (this.bounded) {
-      if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
-      else if (compareSlots(this.bytes, this.offsets, i, this.minSlot) < 0) this.minSlot = i;
-      else if (compareSlots(this.bytes, this.offsets, i, this.maxSlot) > 0) this.maxSlot = i;
-    }
     this.values++;
     this.length = i + 1;
   }
@@ -592,25 +443,12 @@ class BinaryColumn extends Leaf {
     this.offsets[i + 1] = this.pos;
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({
-      ...this.dataProps(),
-      valueOffsets: this.offsets.subarray(0, this.length + 1),
-      data: this.bytes.subarray(0, this.pos),
-    });
+  source(): LeafSource {
+    return { kind: 'bytes', offsets: this.offsets, bytes: this.bytes };
   }
 
   byteSize(): number {
     return (this.length + 1) * 4 + this.pos + this.validity.byteSize(this.length);
-  }
-
-  bounds(): { min: Value; max: Value } | null {
-    if (this.minSlot < 0) return null;
-    const o = this.offsets;
-    return {
-      min: Uint8Array.prototype.slice.call(this.bytes, o[this.minSlot], o[this.minSlot + 1]),
-      max: Uint8Array.prototype.slice.call(this.bytes, o[this.maxSlot], o[this.maxSlot + 1]),
-    };
   }
 }
 
@@ -619,11 +457,9 @@ class FixedColumn extends Leaf {
   private readonly width: number;
   private readonly uuid: boolean;
   private bytes: Buffer;
-  private minSlot = -1;
-  private maxSlot = -1;
 
-  constructor(fieldId: number, type: PrimitiveType, arrowType: arrow.DataType, nullable: boolean, bounded: boolean, width: number) {
-    super(fieldId, type, arrowType, nullable, bounded);
+  constructor(fieldId: number, type: PrimitiveType, nullable: boolean, bounded: boolean, width: number) {
+    super(fieldId, type, nullable, bounded);
     this.width = width;
     this.uuid = type === 'uuid';
     this.bytes = Buffer.alloc(INITIAL_SLOTS * width);
@@ -642,18 +478,8 @@ class FixedColumn extends Leaf {
       this.bytes.set(b, at);
     }
     this.validity.valid(i);
-    if (this.bounded) {
-      if (this.minSlot < 0) this.minSlot = this.maxSlot = i;
-      else if (this.compareSlots(i, this.minSlot) < 0) this.minSlot = i;
-      else if (this.compareSlots(i, this.maxSlot) > 0) this.maxSlot = i;
-    }
     this.values++;
     this.length = i + 1;
-  }
-
-  private compareSlots(a: number, b: number): number {
-    const w = this.width;
-    return this.bytes.compare(this.bytes, b * w, b * w + w, a * w, a * w + w);
   }
 
   protected emptySlot(i: number): void {
@@ -661,33 +487,23 @@ class FixedColumn extends Leaf {
     if (end > this.bytes.length) this.bytes = growBuffer(this.bytes, end);
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({ ...this.dataProps(), data: this.bytes.subarray(0, this.length * this.width) });
+  source(): LeafSource {
+    return { kind: 'fixed', bytes: this.bytes, width: this.width };
   }
 
   byteSize(): number {
     return this.length * this.width + this.validity.byteSize(this.length);
   }
-
-  bounds(): { min: Value; max: Value } | null {
-    if (this.minSlot < 0) return null;
-    const w = this.width;
-    const at = (slot: number): Value =>
-      this.uuid ? uuidFromBytes(this.bytes, slot * w) : Uint8Array.prototype.slice.call(this.bytes, slot * w, slot * w + w);
-    return { min: at(this.minSlot), max: at(this.maxSlot) };
-  }
 }
 
 export class StructColumn implements Column {
-  private readonly arrowType: arrow.DataType;
   private readonly nullable: boolean;
   private readonly names: string[];
   readonly children: Column[];
   length = 0;
   private readonly validity = new Validity();
 
-  constructor(arrowType: arrow.DataType, nullable: boolean, names: string[], children: Column[]) {
-    this.arrowType = arrowType;
+  constructor(nullable: boolean, names: string[], children: Column[]) {
     this.nullable = nullable;
     this.names = names;
     this.children = children;
@@ -727,14 +543,8 @@ export class StructColumn implements Column {
     for (const c of this.children) c.skipAbsent();
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({
-      type: this.arrowType as arrow.Struct,
-      length: this.length,
-      nullCount: this.validity.nullCount,
-      nullBitmap: this.validity.buffer(this.length),
-      children: this.children.map((c) => c.toData()),
-    });
+  shape(): ColumnShape {
+    return { nullable: this.nullable, validity: this.validity.bits, offsets: null };
   }
 
   byteSize(): number {
@@ -745,15 +555,13 @@ export class StructColumn implements Column {
 }
 
 export class ListColumn implements Column {
-  private readonly arrowType: arrow.DataType;
   private readonly nullable: boolean;
   readonly element: Column;
   length = 0;
   private offsets = new Int32Array(INITIAL_SLOTS + 1);
   private readonly validity = new Validity();
 
-  constructor(arrowType: arrow.DataType, nullable: boolean, element: Column) {
-    this.arrowType = arrowType;
+  constructor(nullable: boolean, element: Column) {
     this.nullable = nullable;
     this.element = element;
   }
@@ -800,15 +608,8 @@ export class ListColumn implements Column {
     this.element.skipAbsent();
   }
 
-  toData(): arrow.Data {
-    return arrow.makeData({
-      type: this.arrowType as arrow.List,
-      length: this.length,
-      nullCount: this.validity.nullCount,
-      nullBitmap: this.validity.buffer(this.length),
-      valueOffsets: this.offsets.subarray(0, this.length + 1),
-      child: this.element.toData(),
-    });
+  shape(): ColumnShape {
+    return { nullable: this.nullable, validity: this.validity.bits, offsets: this.offsets };
   }
 
   byteSize(): number {
@@ -817,7 +618,6 @@ export class ListColumn implements Column {
 }
 
 export class MapColumn implements Column {
-  private readonly arrowType: arrow.Map_;
   private readonly nullable: boolean;
   readonly key: Column;
   readonly value: Column;
@@ -827,8 +627,7 @@ export class MapColumn implements Column {
 
   private readonly appendEntry: (value: Value, key: Value) => void;
 
-  constructor(arrowType: arrow.Map_, nullable: boolean, key: Column, value: Column) {
-    this.arrowType = arrowType;
+  constructor(nullable: boolean, key: Column, value: Column) {
     this.nullable = nullable;
     this.key = key;
     this.value = value;
@@ -889,18 +688,8 @@ export class MapColumn implements Column {
     this.value.skipAbsent();
   }
 
-  toData(): arrow.Data {
-    const entriesType = this.arrowType.children[0].type;
-    const n = this.key.length;
-    const entries = arrow.makeData({ type: entriesType, length: n, nullCount: 0, children: [this.key.toData(), this.value.toData()] });
-    return arrow.makeData({
-      type: this.arrowType,
-      length: this.length,
-      nullCount: this.validity.nullCount,
-      nullBitmap: this.validity.buffer(this.length),
-      valueOffsets: this.offsets.subarray(0, this.length + 1),
-      child: entries,
-    });
+  shape(): ColumnShape {
+    return { nullable: this.nullable, validity: this.validity.bits, offsets: this.offsets };
   }
 
   byteSize(): number {
@@ -909,66 +698,55 @@ export class MapColumn implements Column {
 }
 
 /**
- * Builds the accumulator for a field of Iceberg type `type` whose Arrow type (from
- * schema/arrow.ts) is `arrowType`, collecting every leaf into `leaves` in depth-first order.
- * `bounded` is false below a list or map.
+ * Builds the accumulator for a field of Iceberg type `type`, collecting every leaf into `leaves` in
+ * depth-first order (the order of the Parquet schema's leaves). `bounded` is false below a list or
+ * map.
  */
-export function makeColumn(
-  fieldId: number,
-  type: IcebergType,
-  arrowType: arrow.DataType,
-  nullable: boolean,
-  bounded: boolean,
-  leaves: Leaf[],
-): Column {
+export function makeColumn(fieldId: number, type: IcebergType, nullable: boolean, bounded: boolean, leaves: Leaf[]): Column {
   if (typeof type === 'string') {
-    const leaf = makeLeaf(fieldId, type, arrowType, nullable, bounded);
+    const leaf = makeLeaf(fieldId, type, nullable, bounded);
     leaves.push(leaf);
     return leaf;
   }
   switch (type.type) {
     case 'struct': {
-      const fields = arrowType.children;
-      const children = type.fields.map((f, i) => makeColumn(f.id, f.type, fields[i].type, !f.required, bounded, leaves));
-      return new StructColumn(arrowType, nullable, type.fields.map((f) => f.name), children);
+      const children = type.fields.map((f) => makeColumn(f.id, f.type, !f.required, bounded, leaves));
+      return new StructColumn(nullable, type.fields.map((f) => f.name), children);
     }
-    case 'list': {
-      const element = makeColumn(type['element-id'], type.element, arrowType.children[0].type, !type['element-required'], false, leaves);
-      return new ListColumn(arrowType, nullable, element);
-    }
+    case 'list':
+      return new ListColumn(nullable, makeColumn(type['element-id'], type.element, !type['element-required'], false, leaves));
     case 'map': {
-      const entries = arrowType.children[0].type;
-      const key = makeColumn(type['key-id'], type.key, entries.children[0].type, false, false, leaves);
-      const value = makeColumn(type['value-id'], type.value, entries.children[1].type, !type['value-required'], false, leaves);
-      return new MapColumn(arrowType as arrow.Map_, nullable, key, value);
+      const key = makeColumn(type['key-id'], type.key, false, false, leaves);
+      const value = makeColumn(type['value-id'], type.value, !type['value-required'], false, leaves);
+      return new MapColumn(nullable, key, value);
     }
   }
 }
 
-function makeLeaf(fieldId: number, type: PrimitiveType, arrowType: arrow.DataType, nullable: boolean, bounded: boolean): Leaf {
+function makeLeaf(fieldId: number, type: PrimitiveType, nullable: boolean, bounded: boolean): Leaf {
   switch (type) {
     case 'boolean':
-      return new BoolColumn(fieldId, type, arrowType, nullable, bounded);
+      return new BoolColumn(fieldId, type, nullable, bounded);
     case 'int':
     case 'date':
-      return new Int32Column(fieldId, type, arrowType, nullable, bounded);
+      return new Int32Column(fieldId, type, nullable, bounded);
     case 'long':
     case 'time':
     case 'timestamp':
     case 'timestamptz':
-      return new Int64Column(fieldId, type, arrowType, nullable, bounded);
+      return new Int64Column(fieldId, type, nullable, bounded);
     case 'float':
     case 'double':
-      return new FloatColumn(fieldId, type, arrowType, nullable, bounded);
+      return new FloatColumn(fieldId, type, nullable, bounded);
     case 'string':
-      return new Utf8Column(fieldId, type, arrowType, nullable, bounded);
+      return new Utf8Column(fieldId, type, nullable, bounded);
     case 'binary':
-      return new BinaryColumn(fieldId, type, arrowType, nullable, bounded);
+      return new BinaryColumn(fieldId, type, nullable, bounded);
     case 'uuid':
-      return new FixedColumn(fieldId, type, arrowType, nullable, bounded, 16);
+      return new FixedColumn(fieldId, type, nullable, bounded, 16);
   }
-  if (parseDecimalType(type) !== null) return new DecimalColumn(fieldId, type, arrowType, nullable, bounded);
+  if (parseDecimalType(type) !== null) return new DecimalColumn(fieldId, type, nullable, bounded);
   const width = parseFixedType(type);
-  if (width !== null) return new FixedColumn(fieldId, type, arrowType, nullable, bounded, width);
+  if (width !== null) return new FixedColumn(fieldId, type, nullable, bounded, width);
   throw new TypeError(`not an Iceberg primitive type: ${JSON.stringify(type)}`);
 }

@@ -7,21 +7,19 @@
 //   what would otherwise corrupt the file (null in a required field, wrong fixed width). A row
 //   that throws may be half-written, so the builder is poisoned: every later call throws, and the
 //   caller rebuilds the file from its buffered records without the bad one.
-// - finish() encodes once: Arrow Data (no copies) -> Arrow IPC stream -> parquet-wasm (arrow-rs)
-//   -> Parquet bytes with zstd, page statistics and the Iceberg field ids. Then the footer is read
-//   back for column sizes and row-group offsets. After finish() the builder is finished for good.
-// - finish() runs synchronously on the calling thread (about 1 s per 100 MB of Arrow data). Peak
-//   memory is about 4x estimatedBytes: the columns (capacity up to 2x), the IPC copy, and ~2x in
-//   the wasm heap, which keeps its high-water mark for the life of the process (wasm32: < 4 GiB).
+// - finish() encodes once, straight from the column builders (encode.ts): Parquet bytes with the
+//   codec, chunk statistics, the Iceberg field ids and the Arrow schema in the footer, and the
+//   statistics Iceberg's data_file needs. After finish() the builder is finished for good.
+// - finish() runs synchronously on the calling thread. Peak memory is the columns (capacity up to
+//   2x estimatedBytes), one column chunk's levels and dictionary, and the compressed file.
 
 import * as arrow from 'apache-arrow';
-import * as parquet from 'parquet-wasm';
 import type { PrimitiveType, Row, Schema, Value } from '../schema/types.ts';
 import { toArrowSchema } from '../schema/arrow.ts';
 import { DEFAULT_BOUND_TRUNCATE_LENGTH, serializeBound, truncateLowerBound, truncateUpperBound } from '../schema/bounds.ts';
 import { ConfigError, FloeError, type ConfigIssue } from '../errors.ts';
 import { makeColumn, type Column, type Leaf } from './columns.ts';
-import { readParquetFooter } from './footer.ts';
+import { ParquetEncoder, type EncodedFile } from './encode.ts';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'uncompressed';
 
@@ -96,7 +94,7 @@ export function parquetOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Par
  * the manifest's data_file uses, plus the raw min/max Values for Delta statistics.
  */
 export interface ParquetFileStats {
-  /** Compressed bytes of each leaf column (summed over row groups), from the written footer. */
+  /** Compressed bytes of each leaf column (summed over row groups, page headers included). */
   columnSizes: Map<number, bigint>;
   /** Parquet level entries per leaf: includes nulls, and one entry per null or empty list/map. */
   valueCounts: Map<number, bigint>;
@@ -122,11 +120,22 @@ export interface ParquetFileResult {
   estimatedBytes: number;
 }
 
-const CODECS: Record<ParquetCompression, parquet.Compression> = {
-  zstd: parquet.Compression.ZSTD,
-  snappy: parquet.Compression.SNAPPY,
-  uncompressed: parquet.Compression.UNCOMPRESSED,
-};
+const CREATED_BY = 'floe version 0.1.0';
+
+/** `ARROW:schema` of each table schema: the Arrow IPC schema message, base64 (as arrow-rs writes it). */
+const arrowSchemaMetadata = new WeakMap<Schema, string>();
+
+function arrowSchemaBase64(schema: Schema, arrowSchema: arrow.Schema): string {
+  let value = arrowSchemaMetadata.get(schema);
+  if (value === undefined) {
+    // A stream of no batches is the schema message (continuation, length, flatbuffer) and the
+    // 8-byte end-of-stream marker, which the footer value leaves out.
+    const stream = arrow.tableToIPC(new arrow.Table(arrowSchema), 'stream');
+    value = Buffer.from(stream.subarray(0, stream.length - 8)).toString('base64');
+    arrowSchemaMetadata.set(schema, value);
+  }
+  return value;
+}
 
 export class ParquetFileBuilder {
   readonly schema: Schema;
@@ -144,7 +153,7 @@ export class ParquetFileBuilder {
     this.options = resolveParquetFileOptions(options);
     this.arrowSchema = toArrowSchema(schema);
     this.names = schema.fields.map((f) => f.name);
-    this.columns = schema.fields.map((f, i) => makeColumn(f.id, f.type, this.arrowSchema.fields[i].type, !f.required, true, this.leaves));
+    this.columns = schema.fields.map((f) => makeColumn(f.id, f.type, !f.required, true, this.leaves));
   }
 
   /** Rows appended so far. */
@@ -221,32 +230,16 @@ export class ParquetFileBuilder {
     }
     this.state = 'finished';
     const estimatedBytes = this.estimatedBytes;
-    const bytes = this.encode();
-    return { bytes, recordCount: this.rows, stats: this.collectStats(bytes), estimatedBytes };
-  }
-
-  private encode(): Uint8Array {
-    const root = arrow.makeData({
-      type: new arrow.Struct(this.arrowSchema.fields),
-      length: this.rows,
-      nullCount: 0,
-      children: this.columns.map((c) => c.toData()),
+    const file = new ParquetEncoder(this.options.compression).encode(this.schema, this.columns, this.leaves, this.rows, {
+      compression: this.options.compression,
+      rowGroupRows: this.options.rowGroupRows,
+      keyValues: [['ARROW:schema', arrowSchemaBase64(this.schema, this.arrowSchema)]],
+      createdBy: CREATED_BY,
     });
-    const ipc = arrow.tableToIPC(new arrow.Table([new arrow.RecordBatch(this.arrowSchema, root)]), 'stream');
-    try {
-      const table = parquet.Table.fromIPCStream(ipc);
-      const props = new parquet.WriterPropertiesBuilder()
-        .setCompression(CODECS[this.options.compression])
-        .setStatisticsEnabled(parquet.EnabledStatistics.Page)
-        .setMaxRowGroupSize(this.options.rowGroupRows)
-        .build();
-      return parquet.writeParquet(table, props); // consumes table and props
-    } catch (err) {
-      throw new Error(`parquet-wasm could not write the data file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+    return { bytes: file.bytes, recordCount: this.rows, stats: this.collectStats(file), estimatedBytes };
   }
 
-  private collectStats(bytes: Uint8Array): ParquetFileStats {
+  private collectStats(file: EncodedFile): ParquetFileStats {
     const stats: ParquetFileStats = {
       columnSizes: new Map(),
       valueCounts: new Map(),
@@ -258,30 +251,22 @@ export class ParquetFileBuilder {
       maxValues: new Map(),
     };
     const truncate = this.options.boundTruncateLength;
-    for (const leaf of this.leaves) {
+    this.leaves.forEach((leaf, i) => {
       const id = leaf.fieldId;
-      stats.valueCounts.set(id, BigInt(leaf.values));
-      stats.nullValueCounts.set(id, BigInt(leaf.nulls));
+      const summary = file.leaves[i];
+      stats.columnSizes.set(id, BigInt(summary.compressedSize));
+      stats.valueCounts.set(id, BigInt(summary.entries));
+      stats.nullValueCounts.set(id, BigInt(summary.nulls));
       if (leaf.type === 'float' || leaf.type === 'double') stats.nanValueCounts.set(id, BigInt(leaf.nans));
-      const b = leaf.bounds();
-      if (b === null) continue;
-      stats.minValues.set(id, b.min);
-      stats.maxValues.set(id, b.max);
+      if (summary.min === undefined || summary.max === undefined) return;
+      stats.minValues.set(id, summary.min);
+      stats.maxValues.set(id, summary.max);
       const type: PrimitiveType = leaf.type;
-      stats.lowerBounds.set(id, serializeBound(type, truncateLowerBound(type, b.min, truncate)));
-      const upper = truncateUpperBound(type, b.max, truncate);
+      stats.lowerBounds.set(id, serializeBound(type, truncateLowerBound(type, summary.min, truncate)));
+      const upper = truncateUpperBound(type, summary.max, truncate);
       if (upper !== null) stats.upperBounds.set(id, serializeBound(type, upper));
-    }
-
-    const footer = readParquetFooter(bytes);
-    for (const rg of footer.rowGroups) {
-      for (const chunk of rg.columns) {
-        if (chunk.fieldId === undefined) continue;
-        stats.columnSizes.set(chunk.fieldId, (stats.columnSizes.get(chunk.fieldId) ?? 0n) + chunk.totalCompressedSize);
-      }
-    }
-    const offsets = footer.rowGroups.filter((rg) => rg.columns.length > 0).map((rg) => rg.columns[0].startOffset);
-    if (offsets.length > 0) stats.splitOffsets = offsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    });
+    if (this.rows > 0) stats.splitOffsets = file.rowGroupOffsets.map(BigInt);
     return stats;
   }
 

@@ -1,17 +1,19 @@
-// Iceberg schema -> Apache Arrow schema, following Iceberg's Parquet type mapping so that a Parquet
-// writer fed with this Arrow schema produces files Iceberg readers resolve by field id.
+// Iceberg schema -> Apache Arrow schema, following Iceberg's Parquet type mapping. The Parquet
+// encoder (parquet/encode.ts) embeds it in every data file as `ARROW:schema`, which Arrow-based
+// readers (pyarrow, hence pyiceberg) use to restore Arrow types; maintenance reads files back
+// through it.
 //
 // Invariants:
 // - Every Arrow field (top-level columns, struct members, list elements, map keys and values)
-//   carries its Iceberg field id as `PARQUET:field_id` metadata; the Parquet writer (arrow-rs in
-//   parquet-wasm) turns it into the Parquet schema's field_id. The Parquet groups Arrow inserts
-//   for lists and maps (`list`, `key_value`) have no Iceberg id, as the spec requires.
+//   carries its Iceberg field id as `PARQUET:field_id` metadata, as the Parquet schema's field_id
+//   does. The Parquet groups for lists and maps (`list`, `key_value`) have no Iceberg id, as the
+//   spec requires.
 // - Nullability is Iceberg's: `required` => non-nullable, optional => nullable.
 // - List elements are named `element`; map entries `key_value` with children `key` and `value`
 //   (Iceberg's Parquet names; apache-arrow renames map entries to `entries`, so we rename back).
-// - uuid is FixedSizeBinary(16) tagged with the canonical `arrow.uuid` extension: parquet-wasm
-//   writes fixed_len_byte_array(16) (without Parquet's UUID annotation), and Arrow-based readers
-//   (pyarrow, hence pyiceberg) read it back as a uuid through the embedded Arrow schema.
+// - uuid is FixedSizeBinary(16) tagged with the canonical `arrow.uuid` extension: the encoder
+//   writes fixed_len_byte_array(16) without Parquet's UUID annotation, as arrow-rs does, and
+//   Arrow-based readers read it back as a uuid through the embedded Arrow schema.
 
 import * as arrow from 'apache-arrow';
 import type { IcebergType, NestedField, PrimitiveType, Schema } from './types.ts';

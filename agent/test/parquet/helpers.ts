@@ -33,6 +33,8 @@ export interface ColumnChunkInfo {
   total_compressed_size: number;
   data_page_offset: number;
   dictionary_page_offset: number | null;
+  /** Encodings of the chunk's pages, sorted (pyarrow's names: PLAIN, RLE, RLE_DICTIONARY...). */
+  encodings: string[];
 }
 
 export interface PyarrowView {

@@ -137,6 +137,7 @@ def read_pyarrow(path, schema, summary):
                     "total_compressed_size": col.total_compressed_size,
                     "data_page_offset": col.data_page_offset,
                     "dictionary_page_offset": col.dictionary_page_offset if col.has_dictionary_page else None,
+                    "encodings": sorted(col.encodings),
                 }
             )
         row_groups.append({"num_rows": rg.num_rows, "columns": cols})
