@@ -275,27 +275,42 @@ test('a new table reads its topic from the beginning even when the consumer grou
   await b.stop();
 });
 
-test('idle flush: a backlog commits once the topic goes quiet, a trickle waits for its interval', { timeout: 300_000 }, async () => {
+test('idle flush: a backlog and the tail after a full batch commit once the topic goes quiet, a trickle waits for its interval', { timeout: 300_000 }, async () => {
   const backlog = uniqueTopic('idle-backlog');
   const trickle = uniqueTopic('idle-trickle');
+  const tail = uniqueTopic('idle-tail');
   await createTopic(backlog, { partitions: 2 });
   await createTopic(trickle, { partitions: 1 });
+  await createTopic(tail, { partitions: 1 });
   // ~3 MiB of records: more than 1/16 of the 16 MiB batch, far less than a full batch.
   const many = Array.from({ length: 20_000 }, (_, i) => ({ environment: 'prod', service: `svc-${i % 7}`, status: 'ok', message: `request ${i} ${'x'.repeat(100)}` }));
   await produceJson(backlog, many, { producerProperties: { 'linger.ms': '20', 'batch.size': '262144' } });
   await produceJson(trickle, [{ environment: 'dev', service: 'svc', status: 'ok', message: 'one' }]);
+  // The tail table's batches are full at 1,000 records: its first batch commits for size.
+  const full = Array.from({ length: 1_000 }, (_, i) => ({ environment: 'prod', service: 'tail', status: 'ok', message: `full ${i}` }));
+  await produceJson(tail, full);
   const wh = freshS3Warehouse('idle');
   const flush = { max_bytes: 16 * 1024 * 1024, max_records: 10_000_000, interval_seconds: 300 };
-  const entry = (topic: string) =>
-    tableEntry({ source_cluster_name: 'rig', source_topic: topic, source_format: 'json', schema_mode: 'inline', schema: logsSchema, flush }, {});
-  const yaml = rigConfigYaml({ bucketUrl: wh.bucketUrl, tables: [entry(backlog), entry(trickle)] });
+  const entry = (topic: string, f = flush) =>
+    tableEntry({ source_cluster_name: 'rig', source_topic: topic, source_format: 'json', schema_mode: 'inline', schema: logsSchema, flush: f }, {});
+  const yaml = rigConfigYaml({ bucketUrl: wh.bucketUrl, tables: [entry(backlog), entry(trickle), entry(tail, { ...flush, max_records: 1_000 })] });
   const agent = AgentProcess.start({ configYaml: yaml, name: 'idle' });
   agents.push(agent);
   // The interval is 5 minutes: only the idle flush can commit the backlog within 2.
   await waitCaughtUp(backlog, wh.tableRoot(`rig+${backlog}`), 120_000, () => agent.tail(5));
   assertSameRows((await readIcebergBoth(wh.tableRoot(`rig+${backlog}`))).rows, many, { columns: ['environment', 'service', 'status', 'message'] });
   assert.ok(agent.logs.some((l) => l.includes('committed batch') && l.includes('"why":"idle"')), `no idle commit in the log:\n${agent.tail(10)}`);
-  // One small record is far below 1/16 of a batch: it waits for the interval (or the shutdown).
+  // After the full batch, 20 records (far below 1/16 of 1,000) are the tail of a burst: they commit
+  // on idle too, not after the 5-minute interval.
+  await waitCaughtUp(tail, wh.tableRoot(`rig+${tail}`), 120_000, () => agent.tail(5));
+  const rest = Array.from({ length: 20 }, (_, i) => ({ environment: 'prod', service: 'tail', status: 'ok', message: `rest ${i}` }));
+  await produceJson(tail, rest);
+  await waitCaughtUp(tail, wh.tableRoot(`rig+${tail}`), 60_000, () => agent.tail(5));
+  const tailCommits = agent.logs.filter((l) => l.includes('committed batch') && l.includes(`rig+${tail}"`)).map((l) => JSON.parse(l) as { why: string; records: number });
+  assert.deepEqual(tailCommits.map((c) => [c.why, c.records]), [['records', 1_000], ['idle', 20]]);
+  assertSameRows((await readIcebergBoth(wh.tableRoot(`rig+${tail}`))).rows, [...full, ...rest], { columns: ['environment', 'service', 'status', 'message'] });
+  // One small record is far below 1/16 of a batch and follows no full batch: it waits for the
+  // interval (or the shutdown).
   const trickleOffsets = await committedOffsets(wh.tableRoot(`rig+${trickle}`)).catch(() => new Map<number, number>());
   assert.equal(trickleOffsets.get(0), undefined, 'the trickle table committed before its interval');
   await agent.stop();

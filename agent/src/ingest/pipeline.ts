@@ -107,6 +107,8 @@ export class TablePipeline {
   #open = new OpenBatch();
   /** Since when (ms) the source has had nothing new; 0 while records are coming. */
   #idleSince = 0;
+  /** The last flush was for size: the open batch is the tail of a backlog or burst. */
+  #afterSizeFlush = false;
   readonly #idleMs = flushIdleMsFromEnv();
   #shards: IngestShards | null = null;
   /** Next offset this process will accept per partition, for the table and for the DLQ. */
@@ -281,14 +283,16 @@ export class TablePipeline {
     else if (this.#idleSince === 0) this.#idleSince = Date.now();
   }
 
-  // The idle flush: a batch holding at least 1/16 of a size limit is committed once the source has
-  // been idle for FLOE_FLUSH_IDLE_MS (the end of a backlog, a pause between bursts) instead of
-  // waiting out the interval. A trickle never fills 1/16 of a limit, so it still commits on the
-  // interval, in files that are not tiny.
+  // The idle flush: a batch is committed once the source has been idle for FLOE_FLUSH_IDLE_MS
+  // (the end of a backlog, a pause between bursts) instead of waiting out the interval, if it holds
+  // at least 1/16 of a size limit or follows a flush for size (the tail of a backlog or burst,
+  // whatever its size). A trickle never fills 1/16 of a limit nor a batch, so it still commits on
+  // the interval, in files that are not tiny.
   #idleEnough(): boolean {
     if (this.#idleMs <= 0 || this.#idleSince === 0 || Date.now() - this.#idleSince < this.#idleMs) return false;
     const shards = this.#shards;
-    if (!shards) return false;
+    if (!shards || this.#open.isEmpty) return false;
+    if (this.#afterSizeFlush) return true;
     const f = this.opts.flush;
     return shards.openEstimatedBytes >= f.maxBytes / IDLE_FLUSH_SHARE || shards.openRecords >= f.maxRecords / IDLE_FLUSH_SHARE;
   }
@@ -313,6 +317,7 @@ export class TablePipeline {
     const batch = this.#open;
     if (batch.isEmpty || this.#restartRequested) return this.#lock;
     this.#open = new OpenBatch();
+    this.#afterSizeFlush = why === 'bytes' || why === 'records';
     const sealed = this.#shards!.seal();
     const run = this.#withLock(async () => {
       try {
