@@ -345,34 +345,35 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     assert.deepEqual(toNumbers(result.stats.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
   });
 
-  it('dictionary-encodes repetitive columns and falls back to PLAIN for distinct or large ones', async () => {
+  it('dictionary-encodes repetitive columns and falls back to PLAIN for those whose dictionary would be too large', async () => {
     const schema: Schema = {
       type: 'struct',
       'schema-id': 0,
       fields: [
         { id: 1, name: 'low', required: true, type: 'string' },
         { id: 2, name: 'distinct', required: false, type: 'string' },
-        { id: 3, name: 'large', required: true, type: 'string' },
+        { id: 3, name: 'ratio', required: true, type: 'double' },
         { id: 4, name: 'code', required: true, type: 'int' },
         { id: 5, name: 'seq', required: true, type: 'long' },
         { id: 6, name: 'bucket', required: false, type: 'long' },
+        { id: 7, name: 'level', required: false, type: 'float' },
       ],
     };
-    // `large` repeats each value twice: half distinct among the first values (no early give-up),
-    // but its dictionary passes DICTIONARY_BYTES.
-    const n = 40_000;
+    // `distinct` and `seq` have more distinct values than a dictionary of DICTIONARY_BYTES holds.
+    const n = 140_000;
     const rows: Row[] = [];
     for (let i = 0; i < n; i++) {
       rows.push({
         low: ['alpha', 'beta', 'gamma', 'δέλτα'][i % 4],
         distinct: i % 97 === 0 ? null : `row ${(i * 7919) % n} ${'x'.repeat(i % 23)}`,
-        large: `value ${Math.floor(i / 2)}`.padEnd(64, '.'),
+        ratio: [1.5, -0, 0, Number.NaN, -2.25][i % 5],
         code: [200, 404, 500][i % 3],
         seq: BigInt(i) * 1_000_003n - 2n ** 40n,
         bucket: i % 5 === 0 ? null : BigInt(i % 7) - 3n,
+        level: i % 11 === 0 ? null : Math.fround((i % 9) / 4 - 1),
       });
     }
-    assert.ok((n / 2) * 68 > DICTIONARY_BYTES);
+    assert.ok(n * 8 > DICTIONARY_BYTES && n * 20 > DICTIONARY_BYTES);
     const result = write(schema, rows);
     const seen = await readBack(result.bytes, schema);
     const expected = canonRows(schema, rows);
@@ -380,25 +381,42 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     assert.deepEqual(seen.duckdb.rows, expected);
     assert.deepEqual(arrowRs(schema, result.bytes), expected);
     const chunks = Object.fromEntries(seen.pyarrow.row_groups[0].columns.map((c) => [c.path, c]));
-    for (const dictionary of ['low', 'code', 'bucket']) {
+    for (const dictionary of ['low', 'ratio', 'code', 'bucket', 'level']) {
       assert.notEqual(chunks[dictionary].dictionary_page_offset, null, `${dictionary} has a dictionary page`);
       assert.ok(chunks[dictionary].encodings.includes('RLE_DICTIONARY'), dictionary);
     }
-    for (const plain of ['distinct', 'large', 'seq']) {
+    for (const plain of ['distinct', 'seq']) {
       assert.equal(chunks[plain].dictionary_page_offset, null, `${plain} has no dictionary page`);
       assert.ok(!chunks[plain].encodings.includes('RLE_DICTIONARY'), plain);
     }
-    // Bounds come from the dictionary for dictionary columns and from every value otherwise.
+    // Bounds come from the dictionary for dictionary columns and from every value otherwise; NaN
+    // is never a bound, and -0 sorts below +0.
     const sorted = (vs: string[]): string[] => vs.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const distinct = sorted(rows.map((r) => r.distinct).filter((v): v is string => v !== null));
-    assert.equal(result.stats.minValues.get(1), 'alpha');
-    assert.equal(result.stats.maxValues.get(1), 'δέλτα');
-    assert.equal(result.stats.minValues.get(2), distinct[0]);
-    assert.equal(result.stats.maxValues.get(2), distinct[distinct.length - 1]);
-    assert.equal(result.stats.minValues.get(5), -(2n ** 40n));
-    assert.equal(result.stats.maxValues.get(5), BigInt(n - 1) * 1_000_003n - 2n ** 40n);
-    assert.equal(result.stats.minValues.get(6), -3n);
-    assert.equal(result.stats.maxValues.get(6), 3n);
-    assert.equal(result.stats.nullValueCounts.get(6), BigInt(n / 5));
+    const s = result.stats;
+    assert.equal(s.minValues.get(1), 'alpha');
+    assert.equal(s.maxValues.get(1), 'δέλτα');
+    assert.equal(s.minValues.get(2), distinct[0]);
+    assert.equal(s.maxValues.get(2), distinct[distinct.length - 1]);
+    assert.equal(s.minValues.get(3), -2.25);
+    assert.equal(s.maxValues.get(3), 1.5);
+    assert.equal(s.nanValueCounts.get(3), BigInt(n / 5));
+    assert.equal(s.minValues.get(5), -(2n ** 40n));
+    assert.equal(s.maxValues.get(5), BigInt(n - 1) * 1_000_003n - 2n ** 40n);
+    assert.equal(s.minValues.get(6), -3n);
+    assert.equal(s.maxValues.get(6), 3n);
+    assert.equal(s.nullValueCounts.get(6), BigInt(n / 5));
+    assert.equal(s.minValues.get(7), -1);
+    assert.equal(s.maxValues.get(7), 1);
+    assert.deepEqual(toNumbers(s.valueCounts), seen.pyiceberg.stats.value_counts);
+    assert.deepEqual(toNumbers(s.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
+  });
+
+  it('keeps the sign of a zero bound', () => {
+    const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'z', required: true, type: 'double' }] };
+    const zeros = write(schema, [{ z: 0 }, { z: -0 }, { z: 0 }]).stats;
+    assert.ok(Object.is(zeros.minValues.get(1), -0) && Object.is(zeros.maxValues.get(1), 0));
+    const positive = write(schema, [{ z: 0 }, { z: 0 }]).stats;
+    assert.ok(Object.is(positive.minValues.get(1), 0) && Object.is(positive.maxValues.get(1), 0));
   });
 });
