@@ -33,7 +33,7 @@ import { ListColumn, MapColumn, StructColumn, type Column, type Leaf, type LeafS
 export type Codec = 'zstd' | 'snappy' | 'uncompressed';
 
 export const PAGE_ENTRIES = 20_000;
-export const PAGE_BYTES = 1 << 20;
+const PAGE_BYTES = 1 << 20;
 export const DICTIONARY_BYTES = 1 << 20;
 export const STAT_BYTES = 64;
 const ZSTD_LEVEL = 1;
@@ -67,7 +67,6 @@ const PAGE_DICTIONARY = 2;
 const CODEC_IDS: Record<Codec, number> = { uncompressed: 0, snappy: 1, zstd: 6 };
 
 export interface EncodeOptions {
-  compression: Codec;
   rowGroupRows: number;
   /** Footer key/value metadata (e.g. ARROW:schema). */
   keyValues: ReadonlyArray<readonly [string, string]>;

@@ -231,7 +231,6 @@ export class ParquetFileBuilder {
     this.state = 'finished';
     const estimatedBytes = this.estimatedBytes;
     const file = new ParquetEncoder(this.options.compression).encode(this.schema, this.columns, this.leaves, this.rows, {
-      compression: this.options.compression,
       rowGroupRows: this.options.rowGroupRows,
       keyValues: [['ARROW:schema', arrowSchemaBase64(this.schema, this.arrowSchema)]],
       createdBy: CREATED_BY,

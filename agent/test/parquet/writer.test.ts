@@ -1,7 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParquetFileBuilder, resolveParquetFileOptions, parquetOptionsFromEnv, type ParquetFileResult } from '../../src/parquet/writer.ts';
-import { DICTIONARY_BYTES, PAGE_ENTRIES } from '../../src/parquet/encode.ts';
+import { DICTIONARY_BYTES, PAGE_ENTRIES, STAT_BYTES } from '../../src/parquet/encode.ts';
 import { readRows } from '../../src/maintenance/rows.ts';
 import { serializeBound } from '../../src/schema/bounds.ts';
 import type { IcebergType, NestedField, Row, Schema, Value } from '../../src/schema/types.ts';
@@ -410,6 +410,28 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     assert.equal(s.maxValues.get(7), 1);
     assert.deepEqual(toNumbers(s.valueCounts), seen.pyiceberg.stats.value_counts);
     assert.deepEqual(toNumbers(s.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
+  });
+
+  it('leaves Parquet min/max out for byte arrays longer than STAT_BYTES, but keeps the Iceberg bounds', async () => {
+    const schema: Schema = {
+      type: 'struct',
+      'schema-id': 0,
+      fields: [
+        { id: 1, name: 'long', required: true, type: 'string' },
+        { id: 2, name: 'short', required: true, type: 'string' },
+      ],
+    };
+    const rows: Row[] = ['b', 'a', 'c'].map((c) => ({ long: c.repeat(STAT_BYTES + 1), short: c.repeat(STAT_BYTES) }));
+    const result = write(schema, rows);
+    const seen = await readBack(result.bytes, schema);
+    assert.deepEqual(seen.pyarrow.rows, canonRows(schema, rows));
+    const chunks = Object.fromEntries(seen.pyarrow.row_groups[0].columns.map((c) => [c.path, c]));
+    assert.equal(chunks.long.has_min_max, false);
+    assert.equal(chunks.short.has_min_max, true);
+    assert.equal(result.stats.minValues.get(1), 'a'.repeat(STAT_BYTES + 1));
+    assert.equal(result.stats.maxValues.get(1), 'c'.repeat(STAT_BYTES + 1));
+    assert.deepEqual(result.stats.lowerBounds.get(1), new Uint8Array(Buffer.from('a'.repeat(16))));
+    assert.equal(seen.pyiceberg.stats.lower_bounds['2'], Buffer.from('a'.repeat(16)).toString('hex'));
   });
 
   it('keeps the sign of a zero bound', () => {
