@@ -801,8 +801,11 @@ function valueAt(type: PrimitiveType, src: LeafSource, s: number): Value {
   }
 }
 
-/** The PLAIN encoding of the value in slot `s`, as Parquet statistics hold it (no length prefix). */
-function statBytes(plan: LeafPlan, src: LeafSource, s: number): Uint8Array {
+/**
+ * The PLAIN encoding of the value in slot `s`, as Parquet statistics hold it (no length prefix). A
+ * zero float bound is written as the format asks: -0 as a minimum, +0 as a maximum.
+ */
+function statBytes(plan: LeafPlan, src: LeafSource, s: number, bound: 'min' | 'max'): Uint8Array {
   switch (src.kind) {
     case 'boolean':
       return Uint8Array.of(bitSet(src.bits, s) ? 1 : 0);
@@ -811,9 +814,10 @@ function statBytes(plan: LeafPlan, src: LeafSource, s: number): Uint8Array {
     case 'int64':
       return new Uint8Array(Int32Array.of(src.halves[2 * s], src.halves[2 * s + 1]).buffer);
     case 'float':
-      return new Uint8Array(Float32Array.of(src.data[s]).buffer);
-    case 'double':
-      return new Uint8Array(Float64Array.of(src.data[s]).buffer);
+    case 'double': {
+      const x = src.data[s] === 0 ? (bound === 'min' ? -0 : 0) : src.data[s];
+      return new Uint8Array((src.kind === 'float' ? Float32Array.of(x) : Float64Array.of(x)).buffer);
+    }
     case 'bytes':
       return src.bytes.slice(src.offsets[s], src.offsets[s + 1]);
     case 'fixed':
@@ -1096,8 +1100,8 @@ export class ParquetEncoder {
       if (mm !== null) {
         meta.minValue = valueAt(plan.leaf.type, src, mm[0]);
         meta.maxValue = valueAt(plan.leaf.type, src, mm[1]);
-        const min = statBytes(plan, src, mm[0]);
-        const max = statBytes(plan, src, mm[1]);
+        const min = statBytes(plan, src, mm[0], 'min');
+        const max = statBytes(plan, src, mm[1], 'max');
         if (src.kind !== 'bytes' || (min.length <= STAT_BYTES && max.length <= STAT_BYTES)) {
           meta.min = min;
           meta.max = max;

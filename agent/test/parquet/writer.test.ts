@@ -434,11 +434,15 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     assert.equal(seen.pyiceberg.stats.lower_bounds['2'], Buffer.from('a'.repeat(16)).toString('hex'));
   });
 
-  it('keeps the sign of a zero bound', () => {
+  it('keeps the sign of a zero bound; Parquet statistics write a zero minimum as -0 and a zero maximum as +0', async () => {
     const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'z', required: true, type: 'double' }] };
     const zeros = write(schema, [{ z: 0 }, { z: -0 }, { z: 0 }]).stats;
     assert.ok(Object.is(zeros.minValues.get(1), -0) && Object.is(zeros.maxValues.get(1), 0));
-    const positive = write(schema, [{ z: 0 }, { z: 0 }]).stats;
-    assert.ok(Object.is(positive.minValues.get(1), 0) && Object.is(positive.maxValues.get(1), 0));
+    const positive = write(schema, [{ z: 0 }, { z: 0 }]);
+    assert.ok(Object.is(positive.stats.minValues.get(1), 0) && Object.is(positive.stats.maxValues.get(1), 0));
+    // pyiceberg takes its bounds from the Parquet statistics.
+    const seen = await readBack(positive.bytes, schema);
+    assert.equal(seen.pyiceberg.stats.lower_bounds['1'], hex(serializeBound('double', -0)));
+    assert.equal(seen.pyiceberg.stats.upper_bounds['1'], hex(serializeBound('double', 0)));
   });
 });
