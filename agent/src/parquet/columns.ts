@@ -62,7 +62,6 @@ export type LeafSource =
 /** Validity bitmap, allocated only when the first null arrives (until then every slot is valid). */
 class Validity {
   bits: Uint8Array | null = null;
-  nullCount = 0;
 
   valid(i: number): void {
     const b = this.bits;
@@ -83,7 +82,6 @@ class Validity {
     } else if (byte >= this.bits.length) {
       this.bits = growBytes(this.bits, byte + 1);
     }
-    this.nullCount++;
   }
 
   byteSize(length: number): number {

@@ -125,12 +125,12 @@ const CREATED_BY = 'floe version 0.1.0';
 /** `ARROW:schema` of each table schema: the Arrow IPC schema message, base64 (as arrow-rs writes it). */
 const arrowSchemaMetadata = new WeakMap<Schema, string>();
 
-function arrowSchemaBase64(schema: Schema, arrowSchema: arrow.Schema): string {
+function arrowSchemaBase64(schema: Schema): string {
   let value = arrowSchemaMetadata.get(schema);
   if (value === undefined) {
     // A stream of no batches is the schema message (continuation, length, flatbuffer) and the
     // 8-byte end-of-stream marker, which the footer value leaves out.
-    const stream = arrow.tableToIPC(new arrow.Table(arrowSchema), 'stream');
+    const stream = arrow.tableToIPC(new arrow.Table(toArrowSchema(schema)), 'stream');
     value = Buffer.from(stream.subarray(0, stream.length - 8)).toString('base64');
     arrowSchemaMetadata.set(schema, value);
   }
@@ -139,7 +139,6 @@ function arrowSchemaBase64(schema: Schema, arrowSchema: arrow.Schema): string {
 
 export class ParquetFileBuilder {
   readonly schema: Schema;
-  readonly arrowSchema: arrow.Schema;
   readonly options: ResolvedParquetFileOptions;
   private readonly columns: Column[];
   private readonly names: string[];
@@ -151,7 +150,6 @@ export class ParquetFileBuilder {
   constructor(schema: Schema, options: ParquetFileOptions = {}) {
     this.schema = schema;
     this.options = resolveParquetFileOptions(options);
-    this.arrowSchema = toArrowSchema(schema);
     this.names = schema.fields.map((f) => f.name);
     this.columns = schema.fields.map((f) => makeColumn(f.id, f.type, !f.required, true, this.leaves));
   }
@@ -232,7 +230,7 @@ export class ParquetFileBuilder {
     const estimatedBytes = this.estimatedBytes;
     const file = new ParquetEncoder(this.options.compression).encode(this.schema, this.columns, this.leaves, this.rows, {
       rowGroupRows: this.options.rowGroupRows,
-      keyValues: [['ARROW:schema', arrowSchemaBase64(this.schema, this.arrowSchema)]],
+      keyValues: [['ARROW:schema', arrowSchemaBase64(this.schema)]],
       createdBy: CREATED_BY,
     });
     return { bytes: file.bytes, recordCount: this.rows, stats: this.collectStats(file), estimatedBytes };
