@@ -234,11 +234,10 @@ class Generator {
       case 'list':
       case 'map': {
         const d = this.lists++;
-        if (!check) this.emit(`let n${d} = 0;`);
         this.emit('for (;;) {');
         this.depth++;
         this.emit('p = H.blk(b, p, e); if (p < 0) return -1;');
-        this.emit(`let m${d} = H.R.v; if (m${d} === 0) break;${check ? '' : ` n${d} += m${d};`}`);
+        this.emit(`let m${d} = H.R.v; if (m${d} === 0) break;`);
         this.emit(`for (; m${d} > 0; m${d}--) {`);
         this.depth++;
         if (t.type === 'list') this.value(t.element, !t['element-required']);
@@ -251,7 +250,7 @@ class Generator {
         this.emit('}');
         this.depth--;
         this.emit('}');
-        if (!check) this.emit(`C[${k}].appendEntries(n${d});`);
+        if (!check) this.emit(`C[${k}].appendEntries();`);
         return;
       }
     }

@@ -1,22 +1,19 @@
 // Column accumulators: one per Iceberg field, growing plain typed arrays (Arrow's layout: validity
 // bitmaps, offsets, values) that the Parquet encoder (encode.ts) reads directly, without a per-row
-// object per cell. Leaves also count the Iceberg value, null and NaN statistics.
+// object per cell. Float leaves also count their NaNs.
 //
 // Invariants:
 // - Every column has exactly one Arrow slot per slot of its parent (struct children) or per
 //   entry (list elements, map keys/values). `length` counts slots.
-// - Three ways to add to a column:
+// - Two ways to add to a column, and one to add nothing:
 //     append(v)      a value (or null) that is present in the row;
 //     appendAbsent() a slot under a null parent struct: null if nullable, else a zero placeholder
 //                    (the parent's null masks it; Arrow forbids nulls in non-nullable children);
-//     skipAbsent()   no slot at all, under a null or empty list or map.
-// - Leaf statistics follow Parquet's level semantics, which Iceberg's reference implementation
-//   copies into manifests: every definition-level entry is a value (`values`), and an entry whose
-//   leaf is not defined, because it or any ancestor is null or an enclosing list/map is empty, is a
-//   null (`nulls`). So appendAbsent and skipAbsent both count one value and one null.
-// - Bounds are the encoder's: it computes them once per column chunk, for `bounded` leaves
-//   (primitives not inside a list or map), from the dictionary when there is one. Appends do not
-//   compare values.
+//   nothing at all under a null or empty list or map (the offsets above say so).
+// - Value and null counts and bounds are the encoder's, from the levels it writes (Parquet's level
+//   semantics, which Iceberg's reference implementation copies into manifests: every definition-
+//   level entry is a value, and one whose leaf is not defined is a null) and, for `bounded` leaves
+//   (primitives not inside a list or map), once per column chunk. Appends count and compare nothing.
 // - Appends copy: no column retains (or depends on) a caller's buffer.
 
 import type { IcebergType, PrimitiveType, Row, Value } from '../schema/types.ts';
@@ -30,7 +27,6 @@ export interface Column {
   length: number;
   append(v: Value | undefined): void;
   appendAbsent(): void;
-  skipAbsent(): void;
   /** What the encoder reads to compute levels. */
   shape(): ColumnShape;
   /** Bytes of buffers in use (not capacity): about the Arrow IPC size of the data. */
@@ -141,8 +137,7 @@ export abstract class Leaf implements Column {
   /** Whether the file keeps bounds of it (not inside a list or map). */
   readonly bounded: boolean;
   length = 0;
-  values = 0;
-  nulls = 0;
+  /** NaN values appended (float and double). */
   nans = 0;
   protected readonly validity = new Validity();
 
@@ -170,8 +165,6 @@ export abstract class Leaf implements Column {
     const i = this.length;
     this.emptySlot(i);
     this.validity.setNull(i);
-    this.nulls++;
-    this.values++;
     this.length = i + 1;
   }
 
@@ -179,14 +172,7 @@ export abstract class Leaf implements Column {
     const i = this.length;
     this.emptySlot(i);
     if (this.nullable) this.validity.setNull(i);
-    this.nulls++;
-    this.values++;
     this.length = i + 1;
-  }
-
-  skipAbsent(): void {
-    this.nulls++;
-    this.values++;
   }
 
 }
@@ -201,7 +187,6 @@ export class BoolColumn extends Leaf {
     if (byte >= this.bits.length) this.bits = growBytes(this.bits, byte + 1);
     if (v === true) this.bits[byte] |= 1 << (i & 7);
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -228,7 +213,6 @@ export class Int32Column extends Leaf {
     if (i === this.data.length) this.data = growInt32(this.data, i + 1);
     this.data[i] = v as number;
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -257,7 +241,6 @@ export class Int64Column extends Leaf {
     if (i === this.data.length) this.grow(i + 1);
     this.data[i] = v as bigint;
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -269,7 +252,6 @@ export class Int64Column extends Leaf {
     this.halves[2 * i] = x - hi * 4294967296; // 0..2^32-1, stored as its int32 bit pattern
     this.halves[2 * i + 1] = hi;
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -308,7 +290,6 @@ export class FloatColumn extends Leaf {
     this.data[i] = x;
     this.validity.valid(i);
     if (x !== x) this.nans++;
-    this.values++;
     this.length = i + 1;
   }
 
@@ -343,7 +324,6 @@ class DecimalColumn extends Leaf {
     this.words[2 * i] = BigInt.asIntN(64, x);
     this.words[2 * i + 1] = BigInt.asIntN(64, x >> 64n);
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -378,7 +358,6 @@ export class Utf8Column extends Leaf {
     this.pos = end;
     this.offsets[i + 1] = end;
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -398,7 +377,6 @@ export class Utf8Column extends Leaf {
     this.pos = pos + n;
     this.offsets[i + 1] = pos + n;
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -432,7 +410,6 @@ class BinaryColumn extends Leaf {
     this.pos += b.length;
     this.offsets[i + 1] = this.pos;
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -476,7 +453,6 @@ class FixedColumn extends Leaf {
       this.bytes.set(b, at);
     }
     this.validity.valid(i);
-    this.values++;
     this.length = i + 1;
   }
 
@@ -537,10 +513,6 @@ export class StructColumn implements Column {
     this.length = i + 1;
   }
 
-  skipAbsent(): void {
-    for (const c of this.children) c.skipAbsent();
-  }
-
   shape(): ColumnShape {
     return { nullable: this.nullable, validity: this.validity.bits, offsets: null };
   }
@@ -571,12 +543,10 @@ export class ListColumn implements Column {
     if (v === null || v === undefined) {
       if (!this.nullable) throw new FloeError('FLOE_SCHEMA_INVALID', 'a required list is null in the row');
       this.validity.setNull(i);
-      el.skipAbsent();
     } else {
       const items = v as Value[];
       this.validity.valid(i);
-      if (items.length === 0) el.skipAbsent();
-      else for (let k = 0; k < items.length; k++) el.append(items[k]);
+      for (let k = 0; k < items.length; k++) el.append(items[k]);
     }
     this.offsets[i + 1] = el.length;
     this.length = i + 1;
@@ -587,23 +557,17 @@ export class ListColumn implements Column {
     if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
     if (this.nullable) this.validity.setNull(i);
     else this.validity.valid(i);
-    this.element.skipAbsent();
     this.offsets[i + 1] = this.element.length;
     this.length = i + 1;
   }
 
-  /** A present list whose `count` elements the caller has just appended to `element`. */
-  appendEntries(count: number): void {
+  /** A present list whose elements the caller has just appended to `element`. */
+  appendEntries(): void {
     const i = this.length;
     if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
     this.validity.valid(i);
-    if (count === 0) this.element.skipAbsent();
     this.offsets[i + 1] = this.element.length;
     this.length = i + 1;
-  }
-
-  skipAbsent(): void {
-    this.element.skipAbsent();
   }
 
   shape(): ColumnShape {
@@ -641,17 +605,9 @@ export class MapColumn implements Column {
     if (v === null || v === undefined) {
       if (!this.nullable) throw new FloeError('FLOE_SCHEMA_INVALID', 'a required map is null in the row');
       this.validity.setNull(i);
-      this.key.skipAbsent();
-      this.value.skipAbsent();
     } else {
-      const m = v as Map<Value, Value>;
       this.validity.valid(i);
-      if (m.size === 0) {
-        this.key.skipAbsent();
-        this.value.skipAbsent();
-      } else {
-        m.forEach(this.appendEntry); // no [key, value] array per entry, unlike for..of
-      }
+      (v as Map<Value, Value>).forEach(this.appendEntry); // no [key, value] array per entry, unlike for..of
     }
     this.offsets[i + 1] = this.key.length;
     this.length = i + 1;
@@ -662,28 +618,17 @@ export class MapColumn implements Column {
     if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
     if (this.nullable) this.validity.setNull(i);
     else this.validity.valid(i);
-    this.key.skipAbsent();
-    this.value.skipAbsent();
     this.offsets[i + 1] = this.key.length;
     this.length = i + 1;
   }
 
-  /** A present map whose `count` entries the caller has just appended to `key` and `value`. */
-  appendEntries(count: number): void {
+  /** A present map whose entries the caller has just appended to `key` and `value`. */
+  appendEntries(): void {
     const i = this.length;
     if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
     this.validity.valid(i);
-    if (count === 0) {
-      this.key.skipAbsent();
-      this.value.skipAbsent();
-    }
     this.offsets[i + 1] = this.key.length;
     this.length = i + 1;
-  }
-
-  skipAbsent(): void {
-    this.key.skipAbsent();
-    this.value.skipAbsent();
   }
 
   shape(): ColumnShape {
