@@ -10,8 +10,8 @@
 // - Dictionary encoding is tried on every leaf but booleans, fixed-width bytes and decimals, and
 //   given up for a chunk whose dictionary would exceed DICTIONARY_BYTES (then every page of the
 //   chunk is PLAIN).
-// - Each page is compressed on its own (node:zlib's zstd at level 1, Snappy from snappy.ts, or
-//   none). No CRCs, no page index.
+// - Each page is compressed on its own (node:zlib's zstd at level 1, Snappy from
+//   @platformatic/wasm-utils as for Kafka batches, or none). No CRCs, no page index.
 // - Chunk statistics: null_count always; min_value/max_value for `bounded` leaves (primitives not
 //   below a list or map), in the type-defined order announced in column_orders; byte-array
 //   bounds longer than STAT_BYTES are left out rather than truncated.
@@ -25,9 +25,9 @@
 
 import { zstdCompressSync, constants as zlib } from 'node:zlib';
 import type { IcebergType, PrimitiveType, Schema, Value } from '../schema/types.ts';
-import { compareValues, parseDecimalType, parseFixedType, uuidFromBytes } from '../schema/bounds.ts';
+import { compareNumbers, compareValues, parseDecimalType, parseFixedType, uuidFromBytes } from '../schema/bounds.ts';
 import { CompactWriter } from './thrift.ts';
-import { snappyCompress } from './snappy.ts';
+import { snappyCompress } from '../source/codecs.ts';
 import { ListColumn, MapColumn, StructColumn, type Column, type Leaf, type LeafSource } from './columns.ts';
 
 export type Codec = 'zstd' | 'snappy' | 'uncompressed';
@@ -681,13 +681,8 @@ function compareSlots(src: LeafSource, a: number, b: number): number {
       return d !== 0 ? d : (h[2 * a] >>> 0) - (h[2 * b] >>> 0);
     }
     case 'float':
-    case 'double': {
-      const x = src.data[a];
-      const y = src.data[b];
-      if (x !== y) return x < y ? -1 : 1;
-      if (x !== 0) return 0;
-      return (Object.is(x, -0) ? 0 : 1) - (Object.is(y, -0) ? 0 : 1);
-    }
+    case 'double':
+      return compareNumbers(src.data[a], src.data[b]);
     case 'bytes': {
       const o = src.offsets;
       const bytes = src.bytes;
@@ -729,7 +724,6 @@ function isNaNSlot(src: LeafSource, s: number): boolean {
 
 /** Slots of the smallest and largest value among `candidates` (NaN excluded), or null. */
 function minMaxSlots(src: LeafSource, candidates: Int32Array, count: number): [number, number] | null {
-  if (src.kind === 'bytes') return minMaxBytes(src.offsets, src.bytes, candidates, count);
   let lo = -1;
   let hi = -1;
   for (let i = 0; i < count; i++) {
@@ -740,35 +734,6 @@ function minMaxSlots(src: LeafSource, candidates: Int32Array, count: number): [n
     else if (compareSlots(src, s, hi) > 0) hi = s;
   }
   return lo < 0 ? null : [lo, hi];
-}
-
-/** minMaxSlots of a byte-array leaf, unsigned lexicographic, inline (no call per value). */
-function minMaxBytes(offsets: Int32Array, bytes: Uint8Array, candidates: Int32Array, count: number): [number, number] | null {
-  if (count === 0) return null;
-  let lo = candidates[0];
-  let hi = lo;
-  for (let i = 1; i < count; i++) {
-    const s = candidates[i];
-    const a = offsets[s];
-    const e = offsets[s + 1];
-    for (let pass = 0; pass < 2; pass++) {
-      const t = pass === 0 ? lo : hi;
-      let x = a;
-      let y = offsets[t];
-      const ye = offsets[t + 1];
-      while (x < e && y < ye && bytes[x] === bytes[y]) {
-        x++;
-        y++;
-      }
-      const c = x < e && y < ye ? bytes[x] - bytes[y] : e - x - (ye - y);
-      if (pass === 0 && c < 0) {
-        lo = s;
-        break;
-      }
-      if (pass === 1 && c > 0) hi = s;
-    }
-  }
-  return [lo, hi];
 }
 
 /** The value in slot `s` as the Iceberg Value of `type`. */

@@ -1,4 +1,5 @@
-// Decompression of Kafka record batches, by the codec id in the batch attributes.
+// Decompression of Kafka record batches, by the codec id in the batch attributes; and the Snappy
+// compression of Parquet pages (parquet/encode.ts), from the same library.
 //
 // gzip and zstd come from node:zlib; snappy and lz4 from @platformatic/wasm-utils (the codecs
 // @platformatic/kafka itself uses), loaded the first time a batch needs them: an ingest worker
@@ -10,6 +11,7 @@ import { createRequire } from 'node:module';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 
 interface WasmCodecs {
+  snappyCompress(data: Buffer): Buffer;
   snappyDecompress(data: Buffer): Buffer;
   lz4Decompress(data: Buffer): Buffer;
 }
@@ -37,6 +39,11 @@ function snappy(data: Buffer): Buffer {
     pos += length;
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+/** Raw Snappy block of `data` (the format Parquet's SNAPPY codec uses). */
+export function snappyCompress(data: Uint8Array): Uint8Array {
+  return wasmCodecs().snappyCompress(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 }
 
 /** Codec names by attribute id, for messages. */
