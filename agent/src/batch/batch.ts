@@ -26,16 +26,30 @@ export interface OffsetRange {
   to: bigint;
 }
 
-/** Rows bound for one table, split into one Parquet file per partition value (hour number, or none). */
+/**
+ * Rows bound for one table, split into one Parquet file per partition value (hour number, or none).
+ * File builders come from `spare` (those of the batch before, see next()) before new ones are made.
+ */
 export class TableBatch {
   readonly schema: Schema;
   readonly files = new Map<string, { partitionValue: number | null; builder: ParquetFileBuilder }>();
   records = 0;
   /** Kafka key+value bytes of the records that became these rows. */
   rawBytes = 0;
+  readonly #spare: ParquetFileBuilder[];
 
-  constructor(schema: Schema) {
+  constructor(schema: Schema, spare: ParquetFileBuilder[] = []) {
     this.schema = schema;
+    this.#spare = spare;
+  }
+
+  /**
+   * The batch after this one, reusing this one's file builders (once their files are finished):
+   * their column buffers already have the size a batch needs. Builders this batch did not use are
+   * not kept, so a burst over several hours holds its memory for one batch only.
+   */
+  next(): TableBatch {
+    return new TableBatch(this.schema, [...this.files.values()].map((f) => f.builder));
   }
 
   add(row: Row, partitionValue: number | null, rawBytes: number): void {
@@ -48,7 +62,7 @@ export class TableBatch {
     const k = partitionValue === null ? '' : String(partitionValue);
     let f = this.files.get(k);
     if (!f) {
-      f = { partitionValue, builder: new ParquetFileBuilder(this.schema) };
+      f = { partitionValue, builder: this.#spare.pop()?.reset() ?? new ParquetFileBuilder(this.schema) };
       this.files.set(k, f);
     }
     return f.builder;

@@ -1,24 +1,22 @@
 // Avro's fast path: record bytes straight into the Parquet column builders, with no row object
 // and no JavaScript string per value (a string's UTF-8 bytes are copied as they are).
 //
-// Two functions are generated per table from its Iceberg schema (the writer schema is derived
-// from it, see avro.ts):
-//   check(buf, pos, end) -> where the record ends, or -1. It checks everything createAvroDecoder's
-//                           readers check (truncation, varint lengths, int range, negative lengths,
-//                           block counts, union branches, boolean bytes, UTF-8), builds nothing.
-//   fill(buf, pos, end, columns) appends the record; it trusts check and checks nothing.
-// check decides whether the fast path may run: a value it refuses takes the general path
-// (decode -> row -> append), which refuses it too and says why. check must accept exactly what the
-// readers accept: never more, and never less either, since a framed-looking value that check
-// refused as framed is tried as plain Avro, as decode does. test/decode/avro-direct.test.ts
-// compares both paths on valid and on corrupted values, down to the Parquet bytes.
+// One function is generated per table from its Iceberg schema (the writer schema is derived from
+// it, see avro.ts): fill(buf, pos, end, columns) reads a record and appends it as it goes,
+// checking everything createAvroDecoder's readers check (truncation, varint lengths, int range,
+// negative lengths, block counts, union branches, boolean bytes, UTF-8), and returns where the
+// record ends, or -1. A value fill refuses, or that does not end at the value's end, is dropped
+// from the columns (Column.truncate) and takes the general path (decode -> row -> append), which
+// refuses it too and says why. fill must accept exactly what the readers accept: never more, and
+// never less either, since a framed-looking value that fill refused as framed is tried as plain
+// Avro, as decode does. test/decode/avro-direct.test.ts compares both paths on valid and on
+// corrupted values, down to the Parquet bytes.
 //
 // Tables with a type this path does not cover (time, uuid, binary, decimal, fixed, maps whose keys
 // are not strings) use the general path for every record.
 //
 // Generated code: identifiers and column indices only, never a name from the schema.
 
-import { isUtf8 } from 'node:buffer';
 import { readZigZag } from './avro.ts';
 import type { IcebergType, NestedField, Schema } from '../schema/types.ts';
 import { ListColumn, MapColumn, StructColumn, type Column, type Int32Column, type Int64Column, type Utf8Column } from '../parquet/columns.ts';
@@ -27,7 +25,6 @@ import { ListColumn, MapColumn, StructColumn, type Column, type Int32Column, typ
 export type AvroDirect = (buf: Uint8Array, start: number, end: number, columns: readonly Column[]) => boolean;
 
 const TWO_49 = 2 ** 49;
-const TWO_32 = 4294967296;
 
 /** Second result of the helpers below (their first is the new position, -1 for a refusal). */
 const R = { v: 0 };
@@ -47,32 +44,6 @@ function vnum(b: Uint8Array, p: number, e: number): number {
   return p;
 }
 
-function chkInt(b: Uint8Array, p: number, e: number): number {
-  p = vnum(b, p, e);
-  return p < 0 || R.v < -2147483648 || R.v > 2147483647 ? -1 : p;
-}
-
-/** A long as readLongBig accepts it: a varint of at most 10 bytes. */
-function chkLong(b: Uint8Array, p: number, e: number): number {
-  for (let n = 0; n < 10; n++) {
-    if (p >= e) return -1;
-    if ((b[p++] & 0x80) === 0) return p;
-  }
-  return -1;
-}
-
-function chkStr(b: Uint8Array, p: number, e: number): number {
-  p = vnum(b, p, e);
-  if (p < 0) return -1;
-  const n = R.v;
-  if (n < 0 || n > e - p) return -1;
-  const end = p + n;
-  for (let i = p; i < end; i++) {
-    if (b[i] >= 0x80) return isUtf8(b.subarray(p, end)) ? end : -1;
-  }
-  return end;
-}
-
 /** An array or map block count as readBlockCount reads it; R.v is the count (0 ends the list). */
 function blk(b: Uint8Array, p: number, e: number): number {
   p = vnum(b, p, e);
@@ -88,18 +59,21 @@ function blk(b: Uint8Array, p: number, e: number): number {
   return p;
 }
 
-function fillInt(b: Uint8Array, p: number, col: Int32Column): number {
-  p = vnum(b, p, b.length);
+function fillInt(b: Uint8Array, p: number, e: number, col: Int32Column): number {
+  p = vnum(b, p, e);
+  if (p < 0 || R.v < -2147483648 || R.v > 2147483647) return -1;
   col.append(R.v);
   return p;
 }
 
-function fillLong(b: Uint8Array, p: number, col: Int64Column): number {
+/** A long as readLongBig accepts it: a varint of at most 10 bytes. */
+function fillLong(b: Uint8Array, p: number, e: number, col: Int64Column): number {
   const start = p;
   let acc = 0;
   let mul = 1;
   let x: number;
   do {
+    if (p >= e || p - start === 10) return -1;
     x = b[p++];
     acc += (x & 0x7f) * mul;
     mul *= 128;
@@ -114,11 +88,12 @@ function fillLong(b: Uint8Array, p: number, col: Int64Column): number {
   return p;
 }
 
-function fillStr(b: Uint8Array, p: number, col: Utf8Column): number {
-  p = vnum(b, p, b.length);
-  const end = p + R.v;
-  col.appendUtf8(b, p, end);
-  return end;
+function fillStr(b: Uint8Array, p: number, e: number, col: Utf8Column): number {
+  p = vnum(b, p, e);
+  if (p < 0) return -1;
+  const n = R.v;
+  if (n < 0 || n > e - p) return -1;
+  return col.appendUtf8(b, p, p + n) ? p + n : -1;
 }
 
 // Floats are read through one scratch word in the platform's byte order; Avro's is little-endian,
@@ -129,19 +104,24 @@ const F32B = new Uint8Array(F32.buffer);
 const F64 = new Float64Array(1);
 const F64B = new Uint8Array(F64.buffer);
 
-function fillFloat(b: Uint8Array, p: number, col: Column): number {
+function fillFloat(b: Uint8Array, p: number, e: number, col: Column): number {
+  if (e - p < 4) return -1;
   for (let i = 0; i < 4; i++) F32B[i] = b[p + i];
+  // A signalling NaN is stored quiet, as widening it to a double on the general path leaves it. The
+  // compiled code may copy the four bytes as they are instead, so the quiet bit is set here.
+  if ((F32B[3] & 0x7f) === 0x7f && (F32B[2] & 0x80) !== 0 && ((F32B[2] & 0x7f) | F32B[1] | F32B[0]) !== 0) F32B[2] |= 0x40;
   col.append(F32[0]);
   return p + 4;
 }
 
-function fillDouble(b: Uint8Array, p: number, col: Column): number {
+function fillDouble(b: Uint8Array, p: number, e: number, col: Column): number {
+  if (e - p < 8) return -1;
   for (let i = 0; i < 8; i++) F64B[i] = b[p + i];
   col.append(F64[0]);
   return p + 8;
 }
 
-const HELPERS = { vnum, chkInt, chkLong, chkStr, blk, fillInt, fillLong, fillStr, fillFloat, fillDouble, R };
+const HELPERS = { vnum, blk, fillInt, fillLong, fillStr, fillFloat, fillDouble, R };
 
 /** True when every type of the schema has a fast path. */
 function covered(t: IcebergType): boolean {
@@ -159,17 +139,12 @@ function covered(t: IcebergType): boolean {
   }
 }
 
-/** Source of check (mode 'check') or fill (mode 'fill') for the fields of a struct. */
+/** Source of fill for the fields of a struct. */
 class Generator {
   private col = 0;
   private depth = 0;
   private lists = 0;
   readonly lines: string[] = [];
-  private readonly mode: 'check' | 'fill';
-
-  constructor(mode: 'check' | 'fill') {
-    this.mode = mode;
-  }
 
   fields(fields: NestedField[]): void {
     for (const f of fields) this.value(f.type, !f.required);
@@ -185,12 +160,8 @@ class Generator {
     this.emit('if (p >= e) return -1;');
     this.emit('if (b[p] === 0) { p++; br = 0; } else if (b[p] === 2) { p++; br = 1; }');
     this.emit('else { p = H.vnum(b, p, e); if (p < 0) return -1; br = H.R.v; if (br !== 0 && br !== 1) return -1; }');
-    if (this.mode === 'fill') {
-      this.emit(`if (br === 0) C[${k}].append(null);`);
-      this.emit('else {');
-    } else {
-      this.emit('if (br === 1) {');
-    }
+    this.emit(`if (br === 0) C[${k}].append(null);`);
+    this.emit('else {');
     this.depth++;
     this.base(t);
     this.depth--;
@@ -199,36 +170,35 @@ class Generator {
 
   private base(t: IcebergType): void {
     const k = this.col++;
-    const check = this.mode === 'check';
     if (typeof t === 'string') {
       switch (t) {
         case 'boolean':
-          this.emit(check ? 'if (p >= e || b[p] > 1) return -1; p++;' : `C[${k}].append(b[p++] === 1);`);
+          this.emit(`if (p >= e || b[p] > 1) return -1; C[${k}].append(b[p++] === 1);`);
           return;
         case 'int':
         case 'date':
-          this.emit(check ? 'p = H.chkInt(b, p, e); if (p < 0) return -1;' : `p = H.fillInt(b, p, C[${k}]);`);
+          this.emit(`p = H.fillInt(b, p, e, C[${k}]); if (p < 0) return -1;`);
           return;
         case 'long':
         case 'timestamp':
         case 'timestamptz':
-          this.emit(check ? 'p = H.chkLong(b, p, e); if (p < 0) return -1;' : `p = H.fillLong(b, p, C[${k}]);`);
+          this.emit(`p = H.fillLong(b, p, e, C[${k}]); if (p < 0) return -1;`);
           return;
         case 'float':
-          this.emit(check ? 'if (e - p < 4) return -1; p += 4;' : `p = H.fillFloat(b, p, C[${k}]);`);
+          this.emit(`p = H.fillFloat(b, p, e, C[${k}]); if (p < 0) return -1;`);
           return;
         case 'double':
-          this.emit(check ? 'if (e - p < 8) return -1; p += 8;' : `p = H.fillDouble(b, p, C[${k}]);`);
+          this.emit(`p = H.fillDouble(b, p, e, C[${k}]); if (p < 0) return -1;`);
           return;
         case 'string':
-          this.emit(check ? 'p = H.chkStr(b, p, e); if (p < 0) return -1;' : `p = H.fillStr(b, p, C[${k}]);`);
+          this.emit(`p = H.fillStr(b, p, e, C[${k}]); if (p < 0) return -1;`);
           return;
       }
       throw new Error(`no Avro fast path for ${t}`);
     }
     switch (t.type) {
       case 'struct':
-        if (!check) this.emit(`C[${k}].appendPresent();`);
+        this.emit(`C[${k}].appendPresent();`);
         this.fields(t.fields);
         return;
       case 'list':
@@ -243,14 +213,14 @@ class Generator {
         if (t.type === 'list') this.value(t.element, !t['element-required']);
         else {
           const key = this.col++;
-          this.emit(check ? 'p = H.chkStr(b, p, e); if (p < 0) return -1;' : `p = H.fillStr(b, p, C[${key}]);`);
+          this.emit(`p = H.fillStr(b, p, e, C[${key}]); if (p < 0) return -1;`);
           this.value(t.value, !t['value-required']);
         }
         this.depth--;
         this.emit('}');
         this.depth--;
         this.emit('}');
-        if (!check) this.emit(`C[${k}].appendEntries();`);
+        this.emit(`C[${k}].appendEntries();`);
         return;
       }
     }
@@ -268,20 +238,15 @@ function flatten(columns: readonly Column[], out: Column[] = []): Column[] {
   return out;
 }
 
-type Check = (b: Uint8Array, p: number, e: number) => number;
 type Fill = (b: Uint8Array, p: number, e: number, C: Column[]) => number;
 
 /** The table's Avro fast path, or null when its schema has a type the fast path does not cover. */
 export function compileAvroDirect(schema: Schema): AvroDirect | null {
   if (!schema.fields.every((f) => covered(f.type))) return null;
-  const gen = (mode: 'check' | 'fill') => {
-    const g = new Generator(mode);
-    g.fields(schema.fields);
-    const body = ['let br = 0;', ...g.lines, 'return p;'].join('\n');
-    return new Function('H', `return function ${mode}(b, p, e, C) {\n${body}\n};`)(HELPERS);
-  };
-  const check = gen('check') as Check;
-  const fill = gen('fill') as Fill;
+  const g = new Generator();
+  g.fields(schema.fields);
+  const body = ['let br = 0;', ...g.lines, 'return p;'].join('\n');
+  const fill = new Function('H', `return function fill(b, p, e, C) {\n${body}\n};`)(HELPERS) as Fill;
   const declared = schema.fields.length;
 
   let lastColumns: readonly Column[] | null = null;
@@ -289,18 +254,17 @@ export function compileAvroDirect(schema: Schema): AvroDirect | null {
 
   return (buf, start, end, columns) => {
     if (end <= start) return false;
-    // Framing as createAvroDecoder reads it: a value that may be framed is read as framed first,
-    // then as plain Avro (a plain record may start with 0x00).
-    let at = buf[start] === 0 && end - start >= 5 ? start + 5 : start;
-    if (check(buf, at, end) !== end) {
-      if (at === start || check(buf, start, end) !== end) return false;
-      at = start;
-    }
     if (columns !== lastColumns) {
       flat = flatten(columns.slice(0, declared));
       lastColumns = columns;
     }
-    fill(buf, at, end, flat);
-    return true;
+    // Framing as createAvroDecoder reads it: a value that may be framed is read as framed first,
+    // then as plain Avro (a plain record may start with 0x00).
+    if (buf[start] === 0 && end - start >= 5) {
+      const rows = columns[0].length;
+      if (fill(buf, start + 5, end, flat) === end) return true;
+      for (let c = 0; c < declared; c++) columns[c].truncate(rows);
+    }
+    return fill(buf, start, end, flat) === end;
   };
 }

@@ -14,9 +14,10 @@ export interface Decoder {
   /**
    * The fast path, where the format has one for this schema: appends the fields of the value
    * buf[start, end) straight to the declared columns (the first ones of `columns`, a file
-   * builder's top-level columns), with no row object. Returns false, having appended nothing, for
-   * a value it leaves to `decode` (which then accepts or refuses it); it never accepts a value
-   * `decode` would refuse.
+   * builder's top-level columns), with no row object. Returns false for a value it leaves to
+   * `decode` (which then accepts or refuses it); the caller drops whatever it appended of that
+   * value (ParquetFileBuilder.appendWith truncates the columns). It never accepts a value `decode`
+   * would refuse.
    */
   appendTo?(buf: Uint8Array, start: number, end: number, columns: readonly Column[]): boolean;
 }

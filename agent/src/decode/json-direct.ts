@@ -285,7 +285,7 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
       const col = columns[f];
       switch (kind[f]) {
         case BYTES:
-          (col as Utf8Column).appendUtf8(buf, start[f], end[f]);
+          if (!(col as Utf8Column).appendUtf8(buf, start[f], end[f])) return false; // checked above: never
           break;
         case SAFE_LONG:
           (col as Int64Column).appendNumber(num[f]);

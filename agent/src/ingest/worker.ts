@@ -185,11 +185,12 @@ export class IngestShard {
     return this.#main.estimatedBytes + (this.#dlq?.estimatedBytes ?? 0);
   }
 
-  /** Encodes the open batch's files and starts a new batch. */
+  /** Encodes the open batch's files and starts a new batch (with the same column buffers). */
   seal(id: number): Extract<FromWorker, { type: 'sealed' }> {
     const main = this.#main;
     const dlq = this.#dlq;
-    this.reset();
+    this.#main = main.next();
+    this.#dlq = dlq?.next() ?? null;
     const finish = (b: TableBatch | null): SealedFile[] => (b ? [...b.files.values()].map((f) => ({ partitionValue: f.partitionValue, result: f.builder.finish() })) : []);
     let files: SealedFile[];
     try {

@@ -7,18 +7,22 @@
 //   entry (list elements, map keys/values). `length` counts slots.
 // - Two ways to add to a column, and one to add nothing:
 //     append(v)      a value (or null) that is present in the row;
-//     appendAbsent() a slot under a null parent struct: null if nullable, else a zero placeholder
-//                    (the parent's null masks it; Arrow forbids nulls in non-nullable children);
+//     appendAbsent() a slot under a null parent struct: null if nullable, else a placeholder
+//                    the parent's null masks (its value is whatever the buffer held: never read);
 //   nothing at all under a null or empty list or map (the offsets above say so).
 // - Value and null counts and bounds are the encoder's, from the levels it writes (Parquet's level
 //   semantics, which Iceberg's reference implementation copies into manifests: every definition-
 //   level entry is a value, and one whose leaf is not defined is a null) and, for `bounded` leaves
 //   (primitives not inside a list or map), once per column chunk. Appends count and compare nothing.
 // - Appends copy: no column retains (or depends on) a caller's buffer.
+// - clear() empties a column for the next file and keeps its buffers: an ingest worker reuses its
+//   builders batch after batch, so they neither grow by doubling again nor leave tens of MiB of
+//   garbage per seal.
 
 import type { IcebergType, PrimitiveType, Row, Value } from '../schema/types.ts';
 import { parseDecimalType, parseFixedType, writeUuidBytes } from '../schema/bounds.ts';
 import { FloeError } from '../errors.ts';
+import { isUtf8 } from 'node:buffer';
 
 const INITIAL_SLOTS = 1024;
 
@@ -31,6 +35,13 @@ export interface Column {
   shape(): ColumnShape;
   /** Bytes of buffers in use (not capacity): about the Arrow IPC size of the data. */
   byteSize(): number;
+  /** Empties the column (and its children) for the next file, keeping the capacity of its buffers. */
+  clear(): void;
+  /**
+   * Drops the slots from `length` on (and the children's slots under them): what a row that failed
+   * halfway appended. `length` is at most the current length, and a slot boundary of every parent.
+   */
+  truncate(length: number): void;
 }
 
 /** A column's null bitmap (null: no nulls so far) and, for lists and maps, its offsets. */
@@ -83,6 +94,23 @@ class Validity {
   byteSize(length: number): number {
     return this.bits === null ? 0 : (length + 7) >> 3;
   }
+
+  clear(): void {
+    this.bits = null;
+  }
+
+  isValid(i: number): boolean {
+    return this.bits === null || (this.bits[i >> 3] & (1 << (i & 7))) !== 0;
+  }
+
+  /** Clears the bits of slots [from, to): appends only set bits. */
+  clearRange(from: number, to: number): void {
+    if (this.bits !== null) clearBits(this.bits, from, to);
+  }
+}
+
+function clearBits(bits: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) bits[i >> 3] &= ~(1 << (i & 7));
 }
 
 function growBytes(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
@@ -150,9 +178,13 @@ export abstract class Leaf implements Column {
 
   abstract append(v: Value | undefined): void;
   abstract byteSize(): number;
+  /** Forgets the values (the buffers stay, for the next file). */
+  protected abstract clearValues(): void;
+  /** Forgets the values of slots from `length` on. */
+  protected abstract truncateValues(length: number): void;
   /** The values by slot (views of the current buffers: valid until the next append). */
   abstract source(): LeafSource;
-  /** Grows buffers so slot `i` exists and leaves it empty (zero / zero-length). */
+  /** Grows buffers so slot `i` exists; a byte array's slot is left empty (zero-length). */
   protected abstract emptySlot(i: number): void;
 
   shape(): ColumnShape {
@@ -175,6 +207,19 @@ export abstract class Leaf implements Column {
     this.length = i + 1;
   }
 
+  clear(): void {
+    this.clearValues();
+    this.validity.clear();
+    this.nans = 0;
+    this.length = 0;
+  }
+
+  truncate(length: number): void {
+    if (length >= this.length) return;
+    this.truncateValues(length);
+    this.validity.clearRange(length, this.length);
+    this.length = length;
+  }
 }
 
 export class BoolColumn extends Leaf {
@@ -196,6 +241,14 @@ export class BoolColumn extends Leaf {
 
   source(): LeafSource {
     return { kind: 'boolean', bits: this.bits };
+  }
+
+  protected clearValues(): void {
+    this.bits.fill(0, 0, (this.length + 7) >> 3); // append() only sets bits
+  }
+
+  protected truncateValues(length: number): void {
+    clearBits(this.bits, length, this.length);
   }
 
   byteSize(): number {
@@ -223,6 +276,9 @@ export class Int32Column extends Leaf {
   source(): LeafSource {
     return { kind: 'int32', data: this.data };
   }
+
+  protected clearValues(): void {} // every slot is written before it is read
+  protected truncateValues(): void {}
 
   byteSize(): number {
     return this.length * 4 + this.validity.byteSize(this.length);
@@ -268,6 +324,9 @@ export class Int64Column extends Leaf {
     return { kind: 'int64', halves: this.halves };
   }
 
+  protected clearValues(): void {} // every slot is written before it is read
+  protected truncateValues(): void {}
+
   byteSize(): number {
     return this.length * 8 + this.validity.byteSize(this.length);
   }
@@ -307,6 +366,12 @@ export class FloatColumn extends Leaf {
     return this.data instanceof Float32Array ? { kind: 'float', data: this.data } : { kind: 'double', data: this.data };
   }
 
+  protected clearValues(): void {} // every slot is written before it is read
+
+  protected truncateValues(length: number): void {
+    for (let i = length; i < this.length; i++) if (this.validity.isValid(i) && this.data[i] !== this.data[i]) this.nans--;
+  }
+
   byteSize(): number {
     return this.length * this.data.BYTES_PER_ELEMENT + this.validity.byteSize(this.length);
   }
@@ -335,6 +400,9 @@ class DecimalColumn extends Leaf {
     return { kind: 'decimal', words: new Int32Array(this.words.buffer, this.words.byteOffset, this.words.length * 2) };
   }
 
+  protected clearValues(): void {} // every slot is written before it is read
+  protected truncateValues(): void {}
+
   byteSize(): number {
     return this.length * 16 + this.validity.byteSize(this.length);
   }
@@ -362,22 +430,35 @@ export class Utf8Column extends Leaf {
   }
 
   /**
-   * Appends the string whose UTF-8 bytes are buf[start, end), which the caller has checked are
-   * valid UTF-8 (the decoders' fast path: no JavaScript string per value).
+   * Appends the string whose UTF-8 bytes are buf[start, end) (the decoders' fast path: no
+   * JavaScript string per value) and returns true; returns false, appending nothing, if they are
+   * not valid UTF-8. Short values are copied and checked in one pass.
    */
-  appendUtf8(buf: Uint8Array, start: number, end: number): void {
-    const i = this.length;
-    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+  appendUtf8(buf: Uint8Array, start: number, end: number): boolean {
     const n = end - start;
     const pos = this.pos;
     if (pos + n > this.bytes.length) this.bytes = growBuffer(this.bytes, pos + n);
     const bytes = this.bytes;
-    if (n <= 32) for (let k = 0; k < n; k++) bytes[pos + k] = buf[start + k];
-    else bytes.set(buf.subarray(start, end), pos);
+    if (n <= 32) {
+      let high = 0;
+      for (let k = 0; k < n; k++) {
+        const x = buf[start + k];
+        bytes[pos + k] = x;
+        high |= x;
+      }
+      if (high >= 0x80 && !isUtf8(bytes.subarray(pos, pos + n))) return false;
+    } else {
+      const value = buf.subarray(start, end);
+      if (!isUtf8(value)) return false;
+      bytes.set(value, pos);
+    }
+    const i = this.length;
+    if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
     this.pos = pos + n;
     this.offsets[i + 1] = pos + n;
     this.validity.valid(i);
     this.length = i + 1;
+    return true;
   }
 
   protected emptySlot(i: number): void {
@@ -387,6 +468,14 @@ export class Utf8Column extends Leaf {
 
   source(): LeafSource {
     return { kind: 'bytes', offsets: this.offsets, bytes: this.bytes };
+  }
+
+  protected clearValues(): void {
+    this.pos = 0; // offsets[0] stays 0
+  }
+
+  protected truncateValues(length: number): void {
+    this.pos = this.offsets[length];
   }
 
   byteSize(): number {
@@ -420,6 +509,14 @@ class BinaryColumn extends Leaf {
 
   source(): LeafSource {
     return { kind: 'bytes', offsets: this.offsets, bytes: this.bytes };
+  }
+
+  protected clearValues(): void {
+    this.pos = 0; // offsets[0] stays 0
+  }
+
+  protected truncateValues(length: number): void {
+    this.pos = this.offsets[length];
   }
 
   byteSize(): number {
@@ -464,6 +561,9 @@ class FixedColumn extends Leaf {
   source(): LeafSource {
     return { kind: 'fixed', bytes: this.bytes, width: this.width };
   }
+
+  protected clearValues(): void {} // every slot is written before it is read
+  protected truncateValues(): void {}
 
   byteSize(): number {
     return this.length * this.width + this.validity.byteSize(this.length);
@@ -522,6 +622,20 @@ export class StructColumn implements Column {
     for (const c of this.children) n += c.byteSize();
     return n;
   }
+
+  clear(): void {
+    for (const c of this.children) c.clear();
+    this.validity.clear();
+    this.length = 0;
+  }
+
+  truncate(length: number): void {
+    // Children first, and even at this length: a failed row may have appended to them only.
+    for (const c of this.children) c.truncate(length);
+    if (length >= this.length) return;
+    this.validity.clearRange(length, this.length);
+    this.length = length;
+  }
 }
 
 export class ListColumn implements Column {
@@ -576,6 +690,20 @@ export class ListColumn implements Column {
 
   byteSize(): number {
     return (this.length + 1) * 4 + this.validity.byteSize(this.length) + this.element.byteSize();
+  }
+
+  clear(): void {
+    this.element.clear();
+    this.validity.clear();
+    this.length = 0; // offsets[0] stays 0
+  }
+
+  truncate(length: number): void {
+    // Children first, and even at this length: a failed row may have appended to them only.
+    this.element.truncate(this.offsets[length]);
+    if (length >= this.length) return;
+    this.validity.clearRange(length, this.length);
+    this.length = length;
   }
 }
 
@@ -637,6 +765,22 @@ export class MapColumn implements Column {
 
   byteSize(): number {
     return (this.length + 1) * 4 + this.validity.byteSize(this.length) + this.key.byteSize() + this.value.byteSize();
+  }
+
+  clear(): void {
+    this.key.clear();
+    this.value.clear();
+    this.validity.clear();
+    this.length = 0; // offsets[0] stays 0
+  }
+
+  truncate(length: number): void {
+    // Children first, and even at this length: a failed row may have appended to them only.
+    this.key.truncate(this.offsets[length]);
+    this.value.truncate(this.offsets[length]);
+    if (length >= this.length) return;
+    this.validity.clearRange(length, this.length);
+    this.length = length;
   }
 }
 

@@ -9,7 +9,8 @@
 //   caller rebuilds the file from its buffered records without the bad one.
 // - finish() encodes once, straight from the column builders (encode.ts): Parquet bytes with the
 //   codec, chunk statistics, the Iceberg field ids and the Arrow schema in the footer, and the
-//   statistics Iceberg's data_file needs. After finish() the builder is finished for good.
+//   statistics Iceberg's data_file needs. After finish() the builder is finished, until reset().
+// - reset() (from any state) empties the builder for a new file and keeps its column buffers.
 // - finish() runs synchronously on the calling thread. Peak memory is the columns (capacity up to
 //   2x estimatedBytes), one column chunk's levels and dictionary, and the compressed file.
 
@@ -185,10 +186,10 @@ export class ParquetFileBuilder {
 
   /**
    * Appends one row whose slots `fill` writes straight into the top-level columns (schema order),
-   * exactly one slot each: the decoders' fast path, with no row object. `fill` returns false,
-   * having written nothing, to decline the row. A throw poisons the builder as a failed append()
-   * does; so does a declined row that left a slot behind. A column with a slot too many or too few
-   * after accepted rows is refused by finish(), which checks them all once instead of per row.
+   * exactly one slot each: the decoders' fast path, with no row object. `fill` returns false to
+   * decline the row: whatever it appended of it is dropped (Column.truncate). A throw poisons the
+   * builder as a failed append() does. A column with a slot too many or too few after accepted
+   * rows is refused by finish(), which checks them all once instead of per row.
    */
   appendWith(fill: (columns: readonly Column[]) => boolean): boolean {
     if (this.state !== 'open') throw this.closedError();
@@ -198,13 +199,22 @@ export class ParquetFileBuilder {
         this.rows++;
         return true;
       }
-      this.assertAligned('a declined direct append');
+      for (let c = 0; c < columns.length; c++) columns[c].truncate(this.rows);
       return false;
     } catch (err) {
       this.state = 'poisoned';
       this.poison = err;
       throw err;
     }
+  }
+
+  /** Empties the builder for a new file of the same schema, keeping the column buffers' capacity. */
+  reset(): this {
+    for (const c of this.columns) c.clear();
+    this.rows = 0;
+    this.state = 'open';
+    this.poison = undefined;
+    return this;
   }
 
   /** Every top-level column has one slot per row (the direct appends' contract). */

@@ -92,6 +92,27 @@ test('hour partitioning splits rows by their record timestamp; reset drops the o
   assert.equal(empty.records, 0);
 });
 
+test('a batch after a seal reuses the file builders and holds only its own rows', () => {
+  for (const partitioning of ['unpartitioned', 'hour'] as const) {
+    const s = shard(partitioning);
+    s.chunk({ type: 'chunk', seq: 1, partition: 0, bytes: chunk(), mainFrom: 0, dlqFrom: 0, aborted: null });
+    assert.equal(s.seal(1).records, 8);
+    // The second batch holds offsets 8 and 9 only (one hour), the first one 8 rows over two hours.
+    s.chunk({ type: 'chunk', seq: 2, partition: 0, bytes: chunk(), mainFrom: 8, dlqFrom: 8, aborted: null });
+    const second = s.seal(2);
+    const fresh = shard(partitioning);
+    fresh.chunk({ type: 'chunk', seq: 1, partition: 0, bytes: chunk(), mainFrom: 8, dlqFrom: 8, aborted: null });
+    const expected = fresh.seal(1);
+    assert.equal(second.records, 2);
+    assert.equal(second.main.length, 1);
+    assert.deepEqual(second.main[0].result.stats.minValues.get(2_000_000_002), 8n);
+    assert.deepEqual(
+      second.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
+      expected.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
+    );
+  }
+});
+
 test('Avro through the fast path: the same files as the general path, Kafka columns included', () => {
   const encode = avroEncoderFor(declared);
   const messages = Array.from({ length: 10 }, (_, i) => {
