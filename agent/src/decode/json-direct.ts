@@ -6,16 +6,17 @@
 // table's columns, are strings without escapes, numbers, true/false or null, and, for keys the
 // table does not keep, also strings (escapes allowed), numbers, true/false or null. Each value is
 // checked as JSON.parse and the column's coercer (schema/coerce.ts) would check it; the values of
-// other types go through that same coercer. Anything else declines the record, having appended
-// nothing, and the general path (UTF-8 -> JSON.parse -> coercer -> row -> append) decides:
+// other types go through that same coercer. Anything else declines the record, and the general
+// path (UTF-8 -> JSON.parse -> coercer -> row -> append) decides:
 //   - a nested object or array, anywhere;
 //   - an escape in a key, or in a string value of a kept column;
 //   - a key that appears twice (JSON.parse keeps the last);
 //   - a required column missing or null; a value its coercer refuses;
 //   - a string for a column of a non-string type that is not ASCII; a decimal column with a value;
 //   - malformed JSON of any kind, invalid UTF-8, a byte-order mark.
-// A record is appended only once all of it has been read: until then the values wait in a
-// per-field scratch (byte ranges and values), so a record declined halfway leaves nothing behind.
+// Values are appended as they are read, in the record's key order (each column is independent); at
+// the end, the columns whose keys did not appear get a null. A record declined halfway has its
+// slots dropped by the caller (ParquetFileBuilder.appendWith truncates the columns).
 // test/decode/json-direct.test.ts compares both paths, down to the Parquet bytes.
 
 import { isUtf8 } from 'node:buffer';
@@ -32,13 +33,6 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
-
-// What a field holds in the scratch.
-const ABSENT = 0;
-const NULL = 1;
-const BYTES = 2; // a string column's UTF-8 bytes, [start, end)
-const SAFE_LONG = 3; // a long column's integer, |n| < 2^53
-const VALUE = 4; // a coerced Value
 
 const SIMPLE: ReadonlySet<string> = new Set(['boolean', 'int', 'long', 'float', 'double', 'date', 'time', 'timestamp', 'timestamptz', 'string', 'uuid', 'binary']);
 
@@ -149,14 +143,9 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
   const types = fields.map((f) => (typeof f.type === 'string' && SIMPLE.has(f.type) ? (f.type as PrimitiveType) : null));
   const coercers: (Coercer | null)[] = types.map((t) => (t === null || t === 'string' ? null : primitiveCoercer(t)));
 
-  // Scratch: one slot per declared field, stamped with the record it belongs to.
+  // The fields seen in the record being read: stamped with its number.
   const seen = new Int32Array(n);
   let stamp = 0;
-  const kind = new Uint8Array(n);
-  const start = new Int32Array(n);
-  const end = new Int32Array(n);
-  const num = new Float64Array(n);
-  const val: Value[] = new Array(n).fill(null);
 
   /** The field whose name is b[ks, ke), or -1. Keys usually come in schema order: `hint` first. */
   const field = (b: Uint8Array, ks: number, ke: number, hint: number): number => {
@@ -172,19 +161,20 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
     return -1;
   };
 
-  /** Coerces a JSON primitive for field f into the scratch; false declines the record. */
-  const coerce = (f: number, v: unknown): boolean => {
+  /** Coerces a JSON primitive for field f and appends it; false declines the record. */
+  const coerce = (f: number, v: unknown, col: Column): boolean => {
+    let value: Value;
     try {
-      val[f] = (coercers[f] as Coercer)(v);
+      value = (coercers[f] as Coercer)(v);
     } catch {
       return false; // refused (or needs the exact source text): the general path says why
     }
-    kind[f] = VALUE;
+    col.append(value);
     return true;
   };
 
-  /** Reads one record into the scratch; false declines it. */
-  const scan = (b: Uint8Array, s: number, e: number): boolean => {
+  /** Reads one record, appending its values to `columns`; false declines it. */
+  const scan = (b: Uint8Array, s: number, e: number, columns: readonly Column[]): boolean => {
     let p = skipWs(b, s, e);
     if (p >= e || b[p] !== OPEN) return false;
     p = skipWs(b, p + 1, e);
@@ -220,14 +210,14 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
           p = scanString(b, vs, e);
           if (p === DECLINE) return false;
           const valueNonAscii = S.nonAscii;
-          S.nonAscii = before || valueNonAscii;
+          // A kept value's UTF-8 is checked here (appendUtf8, or ASCII only); the record's
+          // check at the end is for keys and for the values of other keys.
+          S.nonAscii = before || (f < 0 && valueNonAscii);
           if (f >= 0) {
             if (type === null || S.escaped) return false;
             if (type === 'string') {
-              kind[f] = BYTES;
-              start[f] = vs;
-              end[f] = p - 1;
-            } else if (valueNonAscii || !coerce(f, ascii(b, vs, p - 1))) return false;
+              if (!(columns[f] as Utf8Column).appendUtf8(b, vs, p - 1)) return false;
+            } else if (valueNonAscii || !coerce(f, ascii(b, vs, p - 1), columns[f])) return false;
           }
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           const ns = p;
@@ -236,10 +226,8 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
           if (f >= 0) {
             if (type === null || type === 'string') return false;
             const small = S.integer && S.digits <= 15;
-            if (type === 'long' && small) {
-              kind[f] = SAFE_LONG;
-              num[f] = S.intValue;
-            } else if (!coerce(f, small ? S.intValue : Number(ascii(b, ns, p)))) return false;
+            if (type === 'long' && small) (columns[f] as Int64Column).appendNumber(S.intValue);
+            else if (!coerce(f, small ? S.intValue : Number(ascii(b, ns, p)), columns[f])) return false;
           }
         } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
           p = scanWord(b, p, e);
@@ -247,8 +235,8 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
           if (f >= 0) {
             if (c === 0x6e) {
               if (required[f]) return false;
-              kind[f] = NULL;
-            } else if (type === null || !coerce(f, c === 0x74)) return false;
+              columns[f].append(null);
+            } else if (type === null || !coerce(f, c === 0x74, columns[f])) return false;
           }
         } else return false; // an object, an array, or not JSON
         if (p < e && isWs(b[p])) p = skipWs(b, p, e);
@@ -268,7 +256,7 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
     for (let f = 0; f < n; f++) {
       if (seen[f] !== stamp) {
         if (required[f]) return false;
-        kind[f] = ABSENT;
+        columns[f].append(null);
       }
     }
     return true;
@@ -280,24 +268,6 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
       stamp = 1;
     }
     S.nonAscii = false;
-    if (!scan(buf, begin, finish) || (S.nonAscii && !isUtf8(buf.subarray(begin, finish)))) return false;
-    for (let f = 0; f < n; f++) {
-      const col = columns[f];
-      switch (kind[f]) {
-        case BYTES:
-          if (!(col as Utf8Column).appendUtf8(buf, start[f], end[f])) return false; // checked above: never
-          break;
-        case SAFE_LONG:
-          (col as Int64Column).appendNumber(num[f]);
-          break;
-        case VALUE:
-          col.append(val[f]);
-          val[f] = null;
-          break;
-        default:
-          col.append(null);
-      }
-    }
-    return true;
+    return scan(buf, begin, finish, columns) && !(S.nonAscii && !isUtf8(buf.subarray(begin, finish)));
   };
 }

@@ -1,0 +1,33 @@
+// The `floe` command's argument and environment checks (agent/src/cli/main.ts), run as a process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../../../examples/config/local.yaml', import.meta.url));
+
+function floe(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('validate accepts the example configuration', () => {
+  const r = floe(['validate', CONFIG]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /local\.yaml: ok \(1 source cluster\(s\), \d+ table\(s\)\)/);
+});
+
+test('agent fails if FLOE_HEAP_GROWING_PERCENT is not an integer from 0 to 1000, naming the value', () => {
+  for (const bad of ['abc', '-1', '1001', '2.5']) {
+    const r = floe(['agent', '--config', CONFIG], { FLOE_HEAP_GROWING_PERCENT: bad });
+    assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+    assert.equal(r.stderr, `floe agent: FLOE_HEAP_GROWING_PERCENT must be an integer from 0 to 1000, got ${JSON.stringify(bad)}\n`);
+  }
+});
+
+test('agent fails without a configuration file', () => {
+  const r = floe(['agent'], { FLOE_CONFIG: '' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--config FILE \(or FLOE_CONFIG\) is required/);
+});
