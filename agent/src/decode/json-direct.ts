@@ -2,14 +2,15 @@
 // JSON.parse, no row object and no JavaScript string per string value (its UTF-8 bytes are copied
 // as they are).
 //
-// It takes the common shape of event and log records: one JSON object whose values, for the
-// table's columns, are strings without escapes, numbers, true/false or null, and, for keys the
-// table does not keep, also strings (escapes allowed), numbers, true/false or null. Each value is
+// It takes the common shape of event and log records: one JSON object whose values are strings,
+// numbers, true/false or null. A kept string's escapes are decoded as JSON.parse decodes them,
+// into the UTF-8 the column would get from that string (a lone surrogate becomes U+FFFD, as
+// Buffer#write writes it). Each value is
 // checked as JSON.parse and the column's coercer (schema/coerce.ts) would check it; the values of
 // other types go through that same coercer. Anything else declines the record, and the general
 // path (UTF-8 -> JSON.parse -> coercer -> row -> append) decides:
 //   - a nested object or array, anywhere;
-//   - an escape in a key, or in a string value of a kept column;
+//   - an escape in a key, or in a string value for a column of a non-string type;
 //   - a key that appears twice (JSON.parse keeps the last);
 //   - a required column missing or null; a value its coercer refuses;
 //   - a string for a column of a non-string type that is not ASCII; a decimal column with a value;
@@ -126,6 +127,68 @@ function scanWord(b: Uint8Array, p: number, e: number): number {
   return p + 4 <= e && b[p + 1] === 0x75 && b[p + 2] === 0x6c && b[p + 3] === 0x6c ? p + 4 : DECLINE;
 }
 
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+}
+
+function hex4(b: Uint8Array, p: number): number {
+  return (hexDigit(b[p]) << 12) | (hexDigit(b[p + 1]) << 8) | (hexDigit(b[p + 2]) << 4) | hexDigit(b[p + 3]);
+}
+
+/** Where a string with escapes is decoded to; a decoded string is never longer than its text. */
+let unescaped = Buffer.alloc(1024);
+
+/**
+ * Decodes the text b[s, e) of a string whose escapes scanString checked, into `unescaped`; returns
+ * the length. \uXXXX pairs of surrogates become one code point; a lone surrogate becomes U+FFFD.
+ */
+function unescape(b: Uint8Array, s: number, e: number): number {
+  if (unescaped.length < e - s) unescaped = Buffer.alloc(Math.max(e - s, unescaped.length * 2));
+  const out = unescaped;
+  let o = 0;
+  let p = s;
+  while (p < e) {
+    const c = b[p];
+    if (c !== BACKSLASH) {
+      out[o++] = c;
+      p++;
+      continue;
+    }
+    const x = b[p + 1];
+    if (x !== 0x75) {
+      // \" \\ \/ are themselves
+      out[o++] = x === 0x62 ? 0x08 : x === 0x66 ? 0x0c : x === 0x6e ? 0x0a : x === 0x72 ? 0x0d : x === 0x74 ? 0x09 : x;
+      p += 2;
+      continue;
+    }
+    let u = hex4(b, p + 2);
+    p += 6;
+    if (u >= 0xd800 && u <= 0xdbff && p + 6 <= e && b[p] === BACKSLASH && b[p + 1] === 0x75) {
+      const low = hex4(b, p + 2);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        u = 0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00);
+        p += 6;
+      }
+    }
+    if (u >= 0xd800 && u <= 0xdfff) u = 0xfffd;
+    if (u < 0x80) out[o++] = u;
+    else if (u < 0x800) {
+      out[o++] = 0xc0 | (u >> 6);
+      out[o++] = 0x80 | (u & 0x3f);
+    } else if (u < 0x10000) {
+      out[o++] = 0xe0 | (u >> 12);
+      out[o++] = 0x80 | ((u >> 6) & 0x3f);
+      out[o++] = 0x80 | (u & 0x3f);
+    } else {
+      out[o++] = 0xf0 | (u >> 18);
+      out[o++] = 0x80 | ((u >> 12) & 0x3f);
+      out[o++] = 0x80 | ((u >> 6) & 0x3f);
+      out[o++] = 0x80 | (u & 0x3f);
+    }
+  }
+  return o;
+}
+
 function ascii(b: Uint8Array, s: number, t: number): string {
   let out = '';
   for (let i = s; i < t; i++) out += String.fromCharCode(b[i]);
@@ -214,10 +277,10 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
           // check at the end is for keys and for the values of other keys.
           S.nonAscii = before || (f < 0 && valueNonAscii);
           if (f >= 0) {
-            if (type === null || S.escaped) return false;
             if (type === 'string') {
-              if (!(columns[f] as Utf8Column).appendUtf8(b, vs, p - 1)) return false;
-            } else if (valueNonAscii || !coerce(f, ascii(b, vs, p - 1), columns[f])) return false;
+              const col = columns[f] as Utf8Column;
+              if (!(S.escaped ? col.appendUtf8(unescaped, 0, unescape(b, vs, p - 1)) : col.appendUtf8(b, vs, p - 1))) return false;
+            } else if (type === null || S.escaped || valueNonAscii || !coerce(f, ascii(b, vs, p - 1), columns[f])) return false;
           }
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           const ns = p;

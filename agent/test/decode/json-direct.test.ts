@@ -137,6 +137,17 @@ test('corrupted records: truncations, byte flips, invalid UTF-8, a byte-order ma
   assert.ok(c.accepted > 200 && c.refused > 500, JSON.stringify(c));
 });
 
+test('escapes in kept strings: decoded as JSON.parse and Buffer#write together would, lone surrogates included', () => {
+  const texts = [
+    '\\"', '\\\\', '\\/', '\\b\\f\\n\\r\\t', '\\u0000', '\\u0041\\u00e9\\u20ac', '\\uD83D\\uDE00', '\\ud83d\\ude00 and 😀',
+    '\\ud800', 'a\\udc00b', '\\ud800\\u0041', '\\ud800\\ud800\\udc00', 'end \\ud83d', '\\udbff\\udfff', 'ü\\"ß\\"😀', '\\u00', 'x'.repeat(40) + '\\n',
+  ];
+  const values = texts.map((t) => Buffer.from(`{"env":"${t}","msg":"pre ${t} post","ümlaut":"${t}"}`));
+  const c = compare(values);
+  // All but the truncated \u00 (refused by both paths) are taken by the fast path.
+  assert.deepEqual(c, { accepted: texts.length - 1, declinedValid: 0, refused: 1 });
+});
+
 test('what the fast path takes: flat records of the table columns, in any key order', () => {
   const b = new ParquetFileBuilder(schema);
   const take = (s: string) => {
@@ -146,13 +157,14 @@ test('what the fast path takes: flat records of the table columns, in any key or
   assert.equal(take('{"env":"prod","n":1,"x":-0,"ok":false,"at":"2026-11-25T10:00:00Z","unknown":"a\\"b"}'), true);
   assert.equal(take(' { "msg" : null , "env" : "ß" } '), true);
   assert.equal(take('{"env":"a","inner":null,"tags":null,"amount":null}'), true);
+  assert.equal(take('{"env":"a\\"b","msg":"\\ud83d\\ude00\\n"}'), true); // escapes in kept strings
   // left to the general path:
-  assert.equal(take('{"env":"a\\"b"}'), false); // an escape in a kept string
+  assert.equal(take('{"env":"a","at":"2026-11-25T10:00:00\\u005a"}'), false); // an escape for a non-string column
   assert.equal(take('{"env":"a","inner":{"a":1}}'), false); // a nested object
   assert.equal(take('{"env":"a","env":"b"}'), false); // a duplicate key
   assert.equal(take('{"msg":"no env"}'), false); // a required column missing
   assert.equal(take('{"env":"a","big":9007199254740993}'), false); // beyond 2^53
   assert.equal(take('{"env":"a","amount":1.5}'), false); // a decimal value
   assert.equal(take('{"env":"a"} x'), false);
-  assert.equal(b.recordCount, 3);
+  assert.equal(b.recordCount, 4);
 });
