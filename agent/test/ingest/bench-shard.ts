@@ -19,7 +19,7 @@ const declared = tableSchema(table);
 const values = sampleValues(format, 50_000);
 
 // ~1 MiB record batches, as the bench's producer writes them (batch.size=1048576, no compression).
-const chunks: Buffer[] = [];
+const chunks: Uint8Array[] = [];
 let offset = 0;
 let total = 0;
 const t0 = Date.now();
@@ -35,7 +35,10 @@ for (let v = 0; total < mib * 1024 * 1024; ) {
   batch.writeBigInt64BE(BigInt(offset), 0);
   offset += messages.length;
   total += size;
-  chunks.push(batch);
+  // In a SharedArrayBuffer, as the fetching thread hands chunks to the workers.
+  const shared = new Uint8Array(new SharedArrayBuffer(batch.length));
+  shared.set(batch);
+  chunks.push(shared);
 }
 
 const shard = new IngestShard({ topic: 't', format, declared, schema: withKafkaColumns(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: directDecodeFromEnv() });
