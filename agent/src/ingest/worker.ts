@@ -211,10 +211,11 @@ export class IngestShard {
 }
 
 /**
- * A full garbage collection of this worker's heap. After a seal the whole previous batch (its
- * column buffers, tens of MiB) is garbage at once; V8 would collect it only when the external
- * memory grows by another ~64 MiB, so without this each worker carries about a batch of dead
- * buffers. Collecting right away costs a few ms per seal and lowers the agent's peak RSS.
+ * A full garbage collection of this worker's heap. After a seal the encoder's working memory (levels,
+ * dictionaries, compressed pages: MiBs to tens of MiB; the column buffers are kept for the next
+ * batch) is garbage at once; V8 would collect it only when the external memory grows by another
+ * ~64 MiB. Collecting right away costs a few ms per seal and lowers the agent's peak RSS (by ~50 MiB
+ * in a 1 GiB JSON run, with the column buffers reused).
  */
 function collectGarbage(): () => void {
   setFlagsFromString('--expose-gc');
