@@ -279,7 +279,10 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
           if (f >= 0) {
             if (type === 'string') {
               const col = columns[f] as Utf8Column;
-              if (!(S.escaped ? col.appendUtf8(unescaped, 0, unescape(b, vs, p - 1)) : col.appendUtf8(b, vs, p - 1))) return false;
+              if (S.escaped) {
+                const length = unescape(b, vs, p - 1); // may replace `unescaped` by a larger buffer
+                if (!col.appendUtf8(unescaped, 0, length)) return false;
+              } else if (!col.appendUtf8(b, vs, p - 1)) return false;
             } else if (type === null || S.escaped || valueNonAscii || !coerce(f, ascii(b, vs, p - 1), columns[f])) return false;
           }
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {

@@ -141,6 +141,7 @@ test('escapes in kept strings: decoded as JSON.parse and Buffer#write together w
   const texts = [
     '\\"', '\\\\', '\\/', '\\b\\f\\n\\r\\t', '\\u0000', '\\u0041\\u00e9\\u20ac', '\\uD83D\\uDE00', '\\ud83d\\ude00 and 😀',
     '\\ud800', 'a\\udc00b', '\\ud800\\u0041', '\\ud800\\ud800\\udc00', 'end \\ud83d', '\\udbff\\udfff', 'ü\\"ß\\"😀', '\\u00', 'x'.repeat(40) + '\\n',
+    'z'.repeat(3000) + '\\t' + 'é'.repeat(700), // longer than the decoding buffer so far
   ];
   const values = texts.map((t) => Buffer.from(`{"env":"${t}","msg":"pre ${t} post","ümlaut":"${t}"}`));
   const c = compare(values);
