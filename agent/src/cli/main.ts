@@ -126,7 +126,7 @@ async function agent(args: string[]): Promise<number> {
  * agent CPU per GiB of JSON (BENCHMARKS.md). The flag is process-wide: the ingest workers' heaps
  * are small too.
  */
-export function heapGrowingPercent(raw: string | undefined): number | string {
+function heapGrowingPercent(raw: string | undefined): number | string {
   if (raw === undefined || raw === '') return 300;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 1000) return `FLOE_HEAP_GROWING_PERCENT must be an integer from 0 to 1000, got ${JSON.stringify(raw)}`;
