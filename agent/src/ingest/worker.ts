@@ -211,16 +211,18 @@ export class IngestShard {
 }
 
 /**
- * A full garbage collection of this worker's heap. After a seal the encoder's working memory (levels,
- * dictionaries, compressed pages: MiBs to tens of MiB; the column buffers are kept for the next
- * batch) is garbage at once; V8 would collect it only when the external memory grows by another
- * ~64 MiB. Collecting right away costs a few ms per seal and lowers the agent's peak RSS (by ~50 MiB
- * in a 1 GiB JSON run, with the column buffers reused).
+ * Starts a full garbage collection of this worker's heap, to run alongside the next chunks. After a
+ * seal the encoder's working memory (levels, dictionaries, compressed pages: MiBs to tens of MiB;
+ * the column buffers are kept for the next batch) is garbage at once; V8 would collect it only when
+ * the external memory grows by another ~64 MiB. Collecting it soon lowers the agent's peak RSS.
+ * Not a synchronous gc(): that forced, memory-reducing collection also dropped the optimised code
+ * of the encoder and the record parser (objects it embedded were cleared) and V8 compiled them
+ * again after every seal: a third of one worker's CPU (bench-shard with the call after each seal).
  */
 function collectGarbage(): () => void {
   setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (() => void) | undefined;
-  return typeof gc === 'function' ? gc : () => {};
+  const gc = runInNewContext('gc') as ((options?: { type: 'major'; execution: 'async' }) => void) | undefined;
+  return typeof gc === 'function' ? () => gc({ type: 'major', execution: 'async' }) : () => {};
 }
 
 if (parentPort && workerData && (workerData as { floeIngestWorker?: boolean }).floeIngestWorker) {
