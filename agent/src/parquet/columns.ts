@@ -109,8 +109,16 @@ class Validity {
   }
 }
 
+/** Clears bits [from, to): whole bytes at once, the partial ones at the ends bit by bit. */
 function clearBits(bits: Uint8Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) bits[i >> 3] &= ~(1 << (i & 7));
+  let i = from;
+  for (; i < to && (i & 7) !== 0; i++) bits[i >> 3] &= ~(1 << (i & 7));
+  const whole = (to - i) >> 3;
+  if (whole > 0) {
+    bits.fill(0, i >> 3, (i >> 3) + whole);
+    i += whole << 3;
+  }
+  for (; i < to; i++) bits[i >> 3] &= ~(1 << (i & 7));
 }
 
 function growBytes(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
@@ -178,10 +186,7 @@ export abstract class Leaf implements Column {
 
   abstract append(v: Value | undefined): void;
   abstract byteSize(): number;
-  /** Forgets the values (the buffers stay, for the next file). */
-  protected abstract clearValues(): void;
-  /** Forgets the values of slots from `length` on. */
-  protected abstract truncateValues(length: number): void;
+
   /** The values by slot (views of the current buffers: valid until the next append). */
   abstract source(): LeafSource;
   /** Grows buffers so slot `i` exists; a byte array's slot is left empty (zero-length). */
@@ -207,11 +212,15 @@ export abstract class Leaf implements Column {
     this.length = i + 1;
   }
 
+  /**
+   * Forgets the values of slots from `length` on (the buffers stay). Fixed-width leaves have
+   * nothing to forget: every slot is written before it is read.
+   */
+  protected truncateValues(_length: number): void {}
+
   clear(): void {
-    this.clearValues();
-    this.validity.clear();
-    this.nans = 0;
-    this.length = 0;
+    this.truncate(0);
+    this.validity.clear(); // no bitmap until the next null
   }
 
   truncate(length: number): void {
@@ -243,12 +252,8 @@ export class BoolColumn extends Leaf {
     return { kind: 'boolean', bits: this.bits };
   }
 
-  protected clearValues(): void {
-    this.bits.fill(0, 0, (this.length + 7) >> 3); // append() only sets bits
-  }
-
-  protected truncateValues(length: number): void {
-    clearBits(this.bits, length, this.length);
+  protected override truncateValues(length: number): void {
+    clearBits(this.bits, length, this.length); // append() only sets bits
   }
 
   byteSize(): number {
@@ -276,9 +281,6 @@ export class Int32Column extends Leaf {
   source(): LeafSource {
     return { kind: 'int32', data: this.data };
   }
-
-  protected clearValues(): void {} // every slot is written before it is read
-  protected truncateValues(): void {}
 
   byteSize(): number {
     return this.length * 4 + this.validity.byteSize(this.length);
@@ -324,9 +326,6 @@ export class Int64Column extends Leaf {
     return { kind: 'int64', halves: this.halves };
   }
 
-  protected clearValues(): void {} // every slot is written before it is read
-  protected truncateValues(): void {}
-
   byteSize(): number {
     return this.length * 8 + this.validity.byteSize(this.length);
   }
@@ -366,9 +365,8 @@ export class FloatColumn extends Leaf {
     return this.data instanceof Float32Array ? { kind: 'float', data: this.data } : { kind: 'double', data: this.data };
   }
 
-  protected clearValues(): void {} // every slot is written before it is read
-
-  protected truncateValues(length: number): void {
+  protected override truncateValues(length: number): void {
+    if (this.nans === 0) return;
     for (let i = length; i < this.length; i++) if (this.validity.isValid(i) && this.data[i] !== this.data[i]) this.nans--;
   }
 
@@ -399,9 +397,6 @@ class DecimalColumn extends Leaf {
   source(): LeafSource {
     return { kind: 'decimal', words: new Int32Array(this.words.buffer, this.words.byteOffset, this.words.length * 2) };
   }
-
-  protected clearValues(): void {} // every slot is written before it is read
-  protected truncateValues(): void {}
 
   byteSize(): number {
     return this.length * 16 + this.validity.byteSize(this.length);
@@ -470,12 +465,8 @@ export class Utf8Column extends Leaf {
     return { kind: 'bytes', offsets: this.offsets, bytes: this.bytes };
   }
 
-  protected clearValues(): void {
-    this.pos = 0; // offsets[0] stays 0
-  }
-
-  protected truncateValues(length: number): void {
-    this.pos = this.offsets[length];
+  protected override truncateValues(length: number): void {
+    this.pos = this.offsets[length]; // offsets[0] is always 0
   }
 
   byteSize(): number {
@@ -511,12 +502,8 @@ class BinaryColumn extends Leaf {
     return { kind: 'bytes', offsets: this.offsets, bytes: this.bytes };
   }
 
-  protected clearValues(): void {
-    this.pos = 0; // offsets[0] stays 0
-  }
-
-  protected truncateValues(length: number): void {
-    this.pos = this.offsets[length];
+  protected override truncateValues(length: number): void {
+    this.pos = this.offsets[length]; // offsets[0] is always 0
   }
 
   byteSize(): number {
@@ -561,9 +548,6 @@ class FixedColumn extends Leaf {
   source(): LeafSource {
     return { kind: 'fixed', bytes: this.bytes, width: this.width };
   }
-
-  protected clearValues(): void {} // every slot is written before it is read
-  protected truncateValues(): void {}
 
   byteSize(): number {
     return this.length * this.width + this.validity.byteSize(this.length);

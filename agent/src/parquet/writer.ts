@@ -12,7 +12,8 @@
 //   statistics Iceberg's data_file needs. After finish() the builder is finished, until reset().
 // - reset() (from any state) empties the builder for a new file and keeps its column buffers.
 // - finish() runs synchronously on the calling thread. Peak memory is the columns (capacity up to
-//   2x estimatedBytes), one column chunk's levels and dictionary, and the compressed file.
+//   2x estimatedBytes, or that of the largest file since the builder was made, if it is reused),
+//   one column chunk's levels and dictionary, and the compressed file.
 
 import * as arrow from 'apache-arrow';
 import type { PrimitiveType, Row, Schema, Value } from '../schema/types.ts';
