@@ -1,0 +1,86 @@
+// The byte-array dictionary on its own: every value maps to an entry with the same bytes, and equal
+// values to the same entry, whatever the lengths (short keys are compared as masked words), trailing
+// NULs, and values that end at the very end of the buffer. Files it writes are read back by pyarrow,
+// duckdb and arrow-rs in writer.test.ts; this covers the corners those files do not reach.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { bytesDictionary, DICTIONARY_BYTES } from '../../src/parquet/encode.ts';
+
+/** Values laid out as a column's offsets and bytes, with `slack` spare bytes after the last one. */
+function layout(values: Uint8Array[], slack: number): { offsets: Int32Array; bytes: Uint8Array; slots: Int32Array } {
+  const total = values.reduce((n, v) => n + v.length, 0);
+  const bytes = new Uint8Array(total + slack).fill(0xa5); // junk beyond each value's end
+  const offsets = new Int32Array(values.length + 1);
+  let p = 0;
+  values.forEach((v, i) => {
+    bytes.set(v, p);
+    p += v.length;
+    offsets[i + 1] = p;
+  });
+  return { offsets, bytes, slots: Int32Array.from(values, (_, i) => i) };
+}
+
+/** A small deterministic generator (xorshift32), so a failure reproduces. */
+function random(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+function check(values: Uint8Array[], slack: number): number {
+  const { offsets, bytes, slots } = layout(values, slack);
+  const dict = bytesDictionary(offsets, bytes, slots);
+  assert.ok(dict !== null);
+  const key = (v: Uint8Array): string => Buffer.from(v).toString('hex');
+  const entryOf = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    const k = dict.indices[i];
+    assert.ok(k >= 0 && k < dict.count, `value ${i} has index ${k} of ${dict.count}`);
+    const e = dict.entries[k];
+    assert.equal(key(bytes.subarray(offsets[e], offsets[e + 1])), key(values[i]), `value ${i} maps to entry ${k}`);
+    const first = entryOf.get(key(values[i]));
+    if (first === undefined) entryOf.set(key(values[i]), k);
+    else assert.equal(k, first, `value ${i} (${key(values[i])}) has one entry`);
+  }
+  assert.equal(dict.count, entryOf.size, 'one entry per distinct value');
+  return dict.count;
+}
+
+describe('bytesDictionary', () => {
+  it('tells apart values that differ only in length or in trailing NULs, up to and past the short-key length', () => {
+    const base = [...Buffer.from('abcdefghijklmnopqrstu')];
+    const distinct: Uint8Array[] = [];
+    for (let len = 0; len <= 20; len++) {
+      distinct.push(Uint8Array.from(base.slice(0, len)));
+      distinct.push(Uint8Array.from([...base.slice(0, len), 0]));
+      distinct.push(new Uint8Array(len)); // all NULs
+      if (len > 0) distinct.push(Uint8Array.from([...base.slice(0, len - 1), 0xff])); // last byte differs
+    }
+    const next = random(7);
+    const values = Array.from({ length: 5000 }, () => distinct[Math.floor(next() * distinct.length)]);
+    values.push(...distinct); // every one at least once
+    const unique = new Set(distinct.map((d) => Buffer.from(d).toString('hex'))).size;
+    for (const slack of [0, 3, 11, 12, 64]) assert.equal(check(values, slack), unique, `slack ${slack}`);
+  });
+
+  it('finds a value ending at the buffer end equal to the same value elsewhere', () => {
+    const v = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
+    // The last values sit within twelve bytes of the end and take the byte-at-a-time words.
+    const values = [v('mobile'), v('tv'), v('δέλτα'), v(''), v('mobile'), v('tv'), v('δέλτα'), v('')];
+    assert.equal(check(values, 0), 4);
+    const longer = [v('evt-0000abcd-x'), v('mobile'), v('evt-0000abcd-x'), v('mobile')];
+    assert.equal(check(longer, 0), 2);
+  });
+
+  it('gives up past DICTIONARY_BYTES of entries', () => {
+    const n = Math.ceil(DICTIONARY_BYTES / (4 + 8)) + 10;
+    const values = Array.from({ length: n }, (_, i) => new Uint8Array(Buffer.from(i.toString(16).padStart(8, '0'))));
+    const { offsets, bytes, slots } = layout(values, 0);
+    assert.equal(bytesDictionary(offsets, bytes, slots), null);
+    assert.notEqual(bytesDictionary(offsets, bytes, slots.subarray(0, n - 20)), null);
+  });
+});
