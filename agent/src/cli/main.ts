@@ -77,12 +77,13 @@ async function agent(args: string[]): Promise<number> {
     process.stderr.write(`floe agent: --config FILE (or FLOE_CONFIG) is required\n${usage}`);
     return 2;
   }
-  const growing = heapGrowingPercent(process.env.FLOE_HEAP_GROWING_PERCENT);
-  if (typeof growing === 'string') {
-    process.stderr.write(`floe agent: ${growing}\n`);
+  const flags = v8Flags(process.env);
+  if (typeof flags === 'string') {
+    process.stderr.write(`floe agent: ${flags}\n`);
     return 2;
   }
-  if (growing > 0) setFlagsFromString(`--heap-growing-percent=${growing}`);
+  // Before the agent starts its ingest workers, whose isolates read the flags as they are created.
+  for (const f of flags) setFlagsFromString(f);
   let config;
   try {
     config = await loadConfigFile(file);
@@ -118,19 +119,35 @@ async function agent(args: string[]): Promise<number> {
 }
 
 /**
- * How far V8 lets a heap grow past its live size before a full collection (percent), or a message
- * naming the bad value. The main thread holds a small, steady heap (~30 MB: the AWS SDK, the Kafka
- * client, Iceberg and Delta) while fetched record bytes stream through it as external memory; at
- * V8's own factor the next limit sits so close to the live size that a full collection followed
- * every ~16 MiB fetched (54 per GiB of JSON, ~0.8 s). At 300 %: 20 per GiB, ~0.5 s, and ~7 % less
- * agent CPU per GiB of JSON (BENCHMARKS.md). The flag is process-wide: the ingest workers' heaps
- * are small too.
+ * The V8 flags the agent sets for itself, or a message naming the bad value.
+ *
+ * FLOE_HEAP_GROWING_PERCENT (default 300; 0: V8's own): how far V8 lets a heap grow past its live
+ * size before a full collection. The main thread holds a small, steady heap (~30 MB: the AWS SDK,
+ * the Kafka client, Iceberg and Delta) while fetched record bytes stream through it as external
+ * memory; at V8's own factor the next limit sits so close to the live size that a full collection
+ * followed every ~16 MiB fetched (54 per GiB of JSON, ~0.8 s). At 300 %: 20 per GiB, ~0.5 s, and
+ * ~7 % less agent CPU per GiB of JSON (BENCHMARKS.md). The ingest workers' heaps are small too.
+ *
+ * FLOE_CONCURRENT_RECOMPILATION (default 0; 1: V8's own, on): whether the ingest workers compile
+ * optimised code on V8's background threads. Off, a worker compiles its hot loops itself and runs
+ * the optimised code at once: ~10 % less agent CPU per GiB of Avro, JSON unchanged, measured
+ * alternating in the benchmark (BENCHMARKS.md). The flag takes effect for the isolates created
+ * after it is set (the workers); the main thread's was created before and keeps compiling in the
+ * background, which is what it should do: it serves the API and the consumer group.
  */
-function heapGrowingPercent(raw: string | undefined): number | string {
-  if (raw === undefined || raw === '') return 300;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 1000) return `FLOE_HEAP_GROWING_PERCENT must be an integer from 0 to 1000, got ${JSON.stringify(raw)}`;
-  return n;
+function v8Flags(env: NodeJS.ProcessEnv): string[] | string {
+  const flags: string[] = [];
+  const growing = env.FLOE_HEAP_GROWING_PERCENT;
+  if (growing === undefined || growing === '') flags.push('--heap-growing-percent=300');
+  else {
+    const n = Number(growing);
+    if (!Number.isInteger(n) || n < 0 || n > 1000) return `FLOE_HEAP_GROWING_PERCENT must be an integer from 0 to 1000, got ${JSON.stringify(growing)}`;
+    if (n > 0) flags.push(`--heap-growing-percent=${n}`);
+  }
+  const concurrent = env.FLOE_CONCURRENT_RECOMPILATION;
+  if (concurrent === undefined || concurrent === '' || concurrent === '0') flags.push('--no-concurrent-recompilation');
+  else if (concurrent !== '1') return `FLOE_CONCURRENT_RECOMPILATION must be 0 or 1, got ${JSON.stringify(concurrent)}`;
+  return flags;
 }
 
 main(process.argv.slice(2)).then(

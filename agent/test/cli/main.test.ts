@@ -26,6 +26,14 @@ test('agent fails if FLOE_HEAP_GROWING_PERCENT is not an integer from 0 to 1000,
   }
 });
 
+test('agent fails if FLOE_CONCURRENT_RECOMPILATION is not 0 or 1, naming the value', () => {
+  for (const bad of ['yes', 'true', '2', ' 1']) {
+    const r = floe(['agent', '--config', CONFIG], { FLOE_CONCURRENT_RECOMPILATION: bad });
+    assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+    assert.equal(r.stderr, `floe agent: FLOE_CONCURRENT_RECOMPILATION must be 0 or 1, got ${JSON.stringify(bad)}\n`);
+  }
+});
+
 test('agent fails without a configuration file', () => {
   const r = floe(['agent'], { FLOE_CONFIG: '' });
   assert.equal(r.status, 2);

@@ -38,9 +38,9 @@ function check(values: Uint8Array[], slack: number): number {
   const key = (v: Uint8Array): string => Buffer.from(v).toString('hex');
   const entryOf = new Map<string, number>();
   for (let i = 0; i < values.length; i++) {
-    const k = dict.indices[i];
+    const k: number = dict.indices[i];
     assert.ok(k >= 0 && k < dict.count, `value ${i} has index ${k} of ${dict.count}`);
-    const e = dict.entries[k];
+    const e: number = dict.entries[k];
     assert.equal(key(bytes.subarray(offsets[e], offsets[e + 1])), key(values[i]), `value ${i} maps to entry ${k}`);
     const first = entryOf.get(key(values[i]));
     if (first === undefined) entryOf.set(key(values[i]), k);
