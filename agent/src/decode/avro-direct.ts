@@ -12,6 +12,10 @@
 // Avro, as decode does. test/decode/avro-direct.test.ts compares both paths on valid and on
 // corrupted values, down to the Parquet bytes.
 //
+// A map that repeats a key is declined too, as a whole: the general path reads a map into a
+// JavaScript Map, one entry per key (the last value, at the first key's place; Avro's Java reader,
+// reading into a HashMap, also keeps the last value), and a Parquet map's keys are unique.
+//
 // Tables with a type this path does not cover (time, uuid, binary, decimal, fixed, maps whose keys
 // are not strings) use the general path for every record.
 //
@@ -89,9 +93,17 @@ function fillLong(b: Uint8Array, p: number, e: number, col: Int64Column): number
 }
 
 function fillStr(b: Uint8Array, p: number, e: number, col: Utf8Column): number {
-  p = vnum(b, p, e);
-  if (p < 0) return -1;
-  const n = R.v;
+  if (p >= e) return -1;
+  let n = b[p];
+  // A length under 64 is one byte: its zigzag is even and has no continuation bit.
+  if ((n & 0x81) === 0) {
+    n >>= 1;
+    p++;
+  } else {
+    p = vnum(b, p, e);
+    if (p < 0) return -1;
+    n = R.v;
+  }
   if (n < 0 || n > e - p) return -1;
   return col.appendUtf8(b, p, p + n) ? p + n : -1;
 }
@@ -121,7 +133,18 @@ function fillDouble(b: Uint8Array, p: number, e: number, col: Column): number {
   return p + 8;
 }
 
-const HELPERS = { vnum, blk, fillInt, fillLong, fillStr, fillFloat, fillDouble, R };
+/**
+ * What fill returns for a map that repeats a key: the value is declined as a whole and the general
+ * path, which keeps one entry per key, reads it, framing included.
+ */
+const DUPLICATE_KEY = -2;
+
+/** True when the string keys from `from` on (one map's entries) repeat one. */
+function repeatsKey(keys: Utf8Column, from: number): boolean {
+  return !keys.distinctFrom(from);
+}
+
+const HELPERS = { vnum, blk, fillInt, fillLong, fillStr, fillFloat, fillDouble, repeatsKey, R };
 
 /** True when every type of the schema has a fast path. */
 function covered(t: IcebergType): boolean {
@@ -204,6 +227,7 @@ class Generator {
       case 'list':
       case 'map': {
         const d = this.lists++;
+        if (t.type === 'map') this.emit(`const q${d} = C[${this.col}].length;`); // the key column's, before this map's entries
         this.emit('for (;;) {');
         this.depth++;
         this.emit('p = H.blk(b, p, e); if (p < 0) return -1;');
@@ -220,6 +244,7 @@ class Generator {
         this.emit('}');
         this.depth--;
         this.emit('}');
+        if (t.type === 'map') this.emit(`if (C[${k + 1}].length - q${d} > 1 && H.repeatsKey(C[${k + 1}], q${d})) return DUPLICATE_KEY;`);
         this.emit(`C[${k}].appendEntries();`);
         return;
       }
@@ -246,7 +271,7 @@ export function compileAvroDirect(schema: Schema): AvroDirect | null {
   const g = new Generator();
   g.fields(schema.fields);
   const body = ['let br = 0;', ...g.lines, 'return p;'].join('\n');
-  const fill = new Function('H', `return function fill(b, p, e, C) {\n${body}\n};`)(HELPERS) as Fill;
+  const fill = new Function('H', 'DUPLICATE_KEY', `return function fill(b, p, e, C) {\n${body}\n};`)(HELPERS, DUPLICATE_KEY) as Fill;
   const declared = schema.fields.length;
 
   let lastColumns: readonly Column[] | null = null;
@@ -259,10 +284,13 @@ export function compileAvroDirect(schema: Schema): AvroDirect | null {
       lastColumns = columns;
     }
     // Framing as createAvroDecoder reads it: a value that may be framed is read as framed first,
-    // then as plain Avro (a plain record may start with 0x00).
+    // then as plain Avro (a plain record may start with 0x00). A repeated map key leaves the whole
+    // value to the general path, framing included (the caller drops what fill appended).
     if (buf[start] === 0 && end - start >= 5) {
       const rows = columns[0].length;
-      if (fill(buf, start + 5, end, flat) === end) return true;
+      const framed = fill(buf, start + 5, end, flat);
+      if (framed === end) return true;
+      if (framed === DUPLICATE_KEY) return false;
       for (let c = 0; c < declared; c++) columns[c].truncate(rows);
     }
     return fill(buf, start, end, flat) === end;

@@ -127,6 +127,18 @@ function growBytes(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
   return n;
 }
 
+/** A DataView of the last source buffer appendUtf8 read (a decoder reads one chunk's records in a row). */
+let lastSource: Uint8Array | null = null;
+let lastSourceView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+function viewOf(buf: Uint8Array): DataView<ArrayBufferLike> {
+  if (buf !== lastSource) {
+    lastSource = buf;
+    lastSourceView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return lastSourceView;
+}
+
 function growBuffer(a: Buffer, min: number): Buffer<ArrayBuffer> {
   const n = Buffer.alloc(Math.max(min, a.length * 2));
   a.copy(n);
@@ -407,6 +419,7 @@ class DecimalColumn extends Leaf {
 export class Utf8Column extends Leaf {
   private offsets = new Int32Array(INITIAL_SLOTS + 1);
   private bytes = Buffer.alloc(INITIAL_SLOTS * 16);
+  private view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   private pos = 0;
 
   append(v: Value | undefined): void {
@@ -415,7 +428,7 @@ export class Utf8Column extends Leaf {
     if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
     const s = v as string;
     // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
-    if (this.pos + s.length * 3 > this.bytes.length) this.bytes = growBuffer(this.bytes, this.pos + s.length * 3);
+    if (this.pos + s.length * 3 > this.bytes.length) this.grow(this.pos + s.length * 3);
     let end = writeShortAscii(this.bytes, this.pos, s);
     if (end < 0) end = this.pos + this.bytes.write(s, this.pos);
     this.pos = end;
@@ -427,25 +440,35 @@ export class Utf8Column extends Leaf {
   /**
    * Appends the string whose UTF-8 bytes are buf[start, end) (the decoders' fast path: no
    * JavaScript string per value) and returns true; returns false, appending nothing, if they are
-   * not valid UTF-8. Short values are copied and checked in one pass.
+   * not valid UTF-8. Short values are copied and checked in one pass, four bytes at a time (one
+   * unaligned load and store each; the bench's strings are mostly under 16 bytes: ~15 → ~12 ns a
+   * string), the rest byte by byte.
    */
   appendUtf8(buf: Uint8Array, start: number, end: number): boolean {
     const n = end - start;
     const pos = this.pos;
-    if (pos + n > this.bytes.length) this.bytes = growBuffer(this.bytes, pos + n);
-    const bytes = this.bytes;
+    if (pos + n > this.bytes.length) this.grow(pos + n);
     if (n <= 32) {
+      const src = viewOf(buf);
+      const dst = this.view;
       let high = 0;
-      for (let k = 0; k < n; k++) {
+      let k = 0;
+      for (; k + 4 <= n; k += 4) {
+        const w = src.getInt32(start + k, true);
+        dst.setInt32(pos + k, w, true);
+        high |= w;
+      }
+      const bytes = this.bytes;
+      for (; k < n; k++) {
         const x = buf[start + k];
         bytes[pos + k] = x;
         high |= x;
       }
-      if (high >= 0x80 && !isUtf8(bytes.subarray(pos, pos + n))) return false;
+      if ((high & 0x80808080) !== 0 && !isUtf8(bytes.subarray(pos, pos + n))) return false;
     } else {
       const value = buf.subarray(start, end);
       if (!isUtf8(value)) return false;
-      bytes.set(value, pos);
+      this.bytes.set(value, pos);
     }
     const i = this.length;
     if (i + 1 === this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
@@ -454,6 +477,34 @@ export class Utf8Column extends Leaf {
     this.validity.valid(i);
     this.length = i + 1;
     return true;
+  }
+
+  /** True when the values from slot `from` on are distinct (one map's keys: a handful, compared pairwise). */
+  distinctFrom(from: number): boolean {
+    const { offsets, bytes } = this;
+    const to = this.length;
+    if (to - from > 16) {
+      const seen = new Set<string>();
+      for (let i = from; i < to; i++) seen.add(bytes.toString('latin1', offsets[i], offsets[i + 1]));
+      return seen.size === to - from;
+    }
+    for (let i = from + 1; i < to; i++) {
+      const a = offsets[i];
+      const n = offsets[i + 1] - a;
+      for (let j = from; j < i; j++) {
+        const b = offsets[j];
+        if (offsets[j + 1] - b !== n) continue;
+        let q = 0;
+        while (q < n && bytes[a + q] === bytes[b + q]) q++;
+        if (q === n) return false;
+      }
+    }
+    return true;
+  }
+
+  private grow(min: number): void {
+    this.bytes = growBuffer(this.bytes, min);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   protected emptySlot(i: number): void {
