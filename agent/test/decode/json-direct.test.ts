@@ -137,6 +137,21 @@ test('corrupted records: truncations, byte flips, invalid UTF-8, a byte-order ma
   assert.ok(c.accepted > 200 && c.refused > 500, JSON.stringify(c));
 });
 
+test('every byte value at every position of a record: accepted only when decode accepts it, and then the same file', () => {
+  const good = Buffer.from('{"env":"prod","msg":"a\\"b ö","n":-12,"big":1764064800000,"x":1.5e3,"ok":true,"at":"2026-11-25T10:00:00Z","tags":null}');
+  const values: Uint8Array[] = [];
+  for (let at = 0; at < good.length; at++) {
+    for (let x = 0; x < 256; x++) {
+      if (x === good[at]) continue;
+      const v = Buffer.from(good);
+      v[at] = x;
+      values.push(v);
+    }
+  }
+  const c = compare(values);
+  assert.ok(c.accepted > 1000 && c.refused > 1000, JSON.stringify(c));
+});
+
 test('escapes in kept strings: decoded as JSON.parse and Buffer#write together would, lone surrogates included', () => {
   const texts = [
     '\\"', '\\\\', '\\/', '\\b\\f\\n\\r\\t', '\\u0000', '\\u0041\\u00e9\\u20ac', '\\uD83D\\uDE00', '\\ud83d\\ude00 and 😀',
