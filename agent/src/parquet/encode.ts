@@ -547,8 +547,14 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
     const s = slots[i];
     const a = offsets[s];
     const len = offsets[s + 1] - a;
-    if (len <= SHORT_KEY) {
-      let w0: number, w1: number, w2: number;
+    const short = len <= SHORT_KEY;
+    let w0 = 0;
+    let w1 = 0;
+    let w2 = 0;
+    let hash: number;
+    let h: number;
+    let found = -1;
+    if (short) {
       if (a <= lastShort) {
         w0 = view.getInt32(a, true) & SHORT_MASKS[3 * len];
         w1 = view.getInt32(a + 4, true) & SHORT_MASKS[3 * len + 1];
@@ -561,66 +567,49 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
         w1 = w[1];
         w2 = w[2];
       }
-      const hash = mix(Math.imul(Math.imul(w0 ^ len, 0x9e3779b1) ^ w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35));
-      let h = hash & mask;
-      for (;;) {
-        const t = table[h];
-        if (t === 0) {
-          size += 4 + len;
-          if (size > DICTIONARY_BYTES) return null;
-          const k = d.add(s, hash, h);
-          table = d.table;
-          mask = d.mask;
-          if (keys.length < 4 * k + 4) keys = scratch.keys = grow(keys);
-          keys[4 * k] = w0;
-          keys[4 * k + 1] = w1;
-          keys[4 * k + 2] = w2;
-          keys[4 * k + 3] = len;
-          indices[i] = k;
-          break;
-        }
-        const k4 = 4 * (t - 1);
+      hash = mix(Math.imul(Math.imul(w0 ^ len, 0x9e3779b1) ^ w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35));
+      for (h = hash & mask; table[h] !== 0; h = (h + 1) & mask) {
+        const k4 = 4 * (table[h] - 1);
         if (keys[k4] === w0 && keys[k4 + 1] === w1 && keys[k4 + 2] === w2 && keys[k4 + 3] === len) {
-          indices[i] = t - 1;
+          found = table[h] - 1;
           break;
         }
-        h = (h + 1) & mask;
       }
-      continue;
-    }
-    const e = a + len;
-    let hash = Math.imul(0x811c9dc5 ^ len, 0x01000193);
-    let p = a;
-    for (; p + 4 <= e; p += 4) hash = Math.imul(hash ^ view.getInt32(p, true), 0x01000193);
-    for (; p < e; p++) hash = Math.imul(hash ^ bytes[p], 0x01000193);
-    hash = mix(hash);
-    let h = hash & mask;
-    for (;;) {
-      const t = table[h];
-      if (t === 0) {
-        size += 4 + len;
-        if (size > DICTIONARY_BYTES) return null;
-        const k = d.add(s, hash, h);
-        table = d.table;
-        mask = d.mask;
-        if (keys.length < 4 * k + 4) keys = scratch.keys = grow(keys);
-        keys[4 * k + 3] = -1;
-        indices[i] = k;
-        break;
-      }
-      const o = d.entries[t - 1];
-      const b = offsets[o];
-      if (d.hashes[t - 1] === hash && offsets[o + 1] - b === len) {
+    } else {
+      const e = a + len;
+      hash = Math.imul(0x811c9dc5 ^ len, 0x01000193);
+      let p = a;
+      for (; p + 4 <= e; p += 4) hash = Math.imul(hash ^ view.getInt32(p, true), 0x01000193);
+      for (; p < e; p++) hash = Math.imul(hash ^ bytes[p], 0x01000193);
+      hash = mix(hash);
+      for (h = hash & mask; table[h] !== 0; h = (h + 1) & mask) {
+        const t = table[h];
+        const b = offsets[d.entries[t - 1]];
+        if (d.hashes[t - 1] !== hash || offsets[d.entries[t - 1] + 1] - b !== len) continue;
         let q = 0;
         while (q + 4 <= len && view.getInt32(b + q, true) === view.getInt32(a + q, true)) q += 4;
         while (q < len && bytes[b + q] === bytes[a + q]) q++;
         if (q === len) {
-          indices[i] = t - 1;
+          found = t - 1;
           break;
         }
       }
-      h = (h + 1) & mask;
     }
+    if (found >= 0) {
+      indices[i] = found;
+      continue;
+    }
+    size += 4 + len;
+    if (size > DICTIONARY_BYTES) return null;
+    const k = d.add(s, hash, h);
+    table = d.table;
+    mask = d.mask;
+    if (keys.length < 4 * k + 4) keys = scratch.keys = grow(keys);
+    keys[4 * k] = w0;
+    keys[4 * k + 1] = w1;
+    keys[4 * k + 2] = w2;
+    keys[4 * k + 3] = short ? len : -1;
+    indices[i] = k;
   }
   return d.result();
 }
