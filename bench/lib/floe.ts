@@ -43,6 +43,10 @@ export interface FloeRunOptions extends AgentTableSettings {
   cpuProfDir: string | null;
   /** See BenchOptions.mallocTuning. */
   mallocTuning: boolean;
+  /** The `floe` entry point to run (another version's, for bench/ab.ts); this checkout's by default. */
+  cli?: string;
+  /** Environment for the agent on top of the bench's own. */
+  extraEnv?: Record<string, string>;
   log: (msg: string) => void;
 }
 
@@ -50,14 +54,14 @@ export async function runFloe(o: FloeRunOptions): Promise<FloeRunResult> {
   const ends = await endOffsets(o.topic);
   const records = ends.reduce((a, b) => a + b, 0);
   const yaml = agentConfigYaml(o.format, o.topic, o.bucketUrl, o);
-  const env = agentEnv(o.mallocTuning);
+  const env = { ...agentEnv(o.mallocTuning), ...o.extraEnv };
   if (o.cpuProfDir) {
     mkdirSync(o.cpuProfDir, { recursive: true });
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${o.cpuProfDir}`.trim();
   }
   const meter = new LoadMeter();
   const t0 = performance.now();
-  const agent = AgentProcess.start({ configYaml: yaml, name: `bench-${o.format}`, env });
+  const agent = AgentProcess.start({ configYaml: yaml, name: `bench-${o.format}`, env, cli: o.cli });
   const watcher = new ProcessWatcher(agent.child.pid!);
   const since = () => (performance.now() - t0) / 1000;
   try {

@@ -15,6 +15,8 @@ export interface AgentProcessOptions {
   env?: Record<string, string>;
   /** Prefix for this agent's log lines when FLOE_TEST_AGENT_LOGS=1. */
   name?: string;
+  /** The `floe` command's entry point; this checkout's by default (bench/ab.ts runs other versions). */
+  cli?: string;
 }
 
 export class AgentProcess {
@@ -51,7 +53,7 @@ export class AgentProcess {
       FLOE_LOG_LEVEL: 'info',
       ...opts.env,
     });
-    const child = spawn(process.execPath, [CLI, 'agent', '--config', configPath, '--listen', '127.0.0.1:0'], {
+    const child = spawn(process.execPath, [opts.cli ?? CLI, 'agent', '--config', configPath, '--listen', '127.0.0.1:0'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +13,12 @@ import { loadRig, rigProcessEnv } from '../helpers/index.ts';
 import type { BenchReport } from '../../bench/lib/report.ts';
 
 const RUN = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+const AB = fileURLToPath(new URL('../../bench/ab.ts', import.meta.url));
 const withSink = process.env.FLOE_BENCH_SMOKE_SINK === '1';
 
-function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(args: string[], timeoutMs: number, script = RUN): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, ...args], { env: rigProcessEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { env: rigProcessEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
@@ -91,6 +92,38 @@ test('bench --quick produces a complete report for JSON and Avro', { timeout: 90
         assert.equal(f.sink, null, what('sink ran without --sink'));
       }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench/ab.ts runs two versions in turn on one loaded topic and refuses bad arguments', { timeout: 600_000 }, async () => {
+  loadRig();
+  for (const [args, message] of [
+    [['HEAD'], /name at least two versions, got 1/],
+    [['--rounds', '0', 'HEAD', '.'], /--rounds must be a whole number from 1, got "0"/],
+    [['no-such-revision', '.'], /"no-such-revision" is not a git revision/],
+    [['HEAD', '.:NOEQUALS'], /must be NAME=VALUE pairs, got "NOEQUALS"/],
+  ] as const) {
+    const r = await runBench([...args], 60_000, AB);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'floe-ab-smoke-'));
+  try {
+    const out = path.join(dir, 'ab.json');
+    // HEAD is taken with git archive, "." is this checkout; the environment reaches the agent.
+    const r = await runBench(['--format', 'json', '--gib', '0.005', '--rounds', '1', '--out', out, 'HEAD', '.:FLOE_FLUSH_IDLE_MS=500'], 540_000, AB);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ format: string; version: string; mibPerSecond: number; cpuSecondsPerGiB: number }> };
+    assert.deepEqual(report.results.map((x) => x.version).sort(), ['.:FLOE_FLUSH_IDLE_MS=500', 'HEAD']);
+    for (const x of report.results) {
+      assert.equal(x.format, 'json');
+      positive(x.mibPerSecond, `${x.version} MiB/s`);
+      positive(x.cpuSecondsPerGiB, `${x.version} CPU-s/GiB`);
+    }
+    assert.match(r.stdout, /\| json \| HEAD \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
+    assert.equal(existsSync(fileURLToPath(new URL('../../bench/.ab', import.meta.url))), false, 'the extracted trees are removed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,167 @@
+// Same-hour A/B of agent versions: `npm run bench`'s agent phase only, versions in turn.
+//
+//   node bench/ab.ts [--format json|avro|both] [--gib N] [--rounds N] [--out FILE] VERSION...
+//
+// VERSION is a git revision (its agent/ tree, taken with `git archive` into bench/.ab/) or "." for
+// this checkout, optionally followed by agent environment: "HEAD:FLOE_CONCURRENT_RECOMPILATION=0".
+// Each format's topic is loaded once, as `npm run bench` loads it, and read by the ceiling tool once
+// (for its byte count); then every round runs each version's agent over the whole topic into a
+// fresh table, in turn, the order reversed every other round. Loading takes ~45 s per GiB and this
+// machine's speed drifts within minutes, so this compares versions more closely than whole bench
+// runs. Topics, tables and extracted trees are removed at the end.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createTopic, deleteTopic, endOffsets, loadRig, uniqueTopic } from '../test/helpers/index.ts';
+import { averageSize, sampleValues } from './lib/seed.ts';
+import { loadWithNodeProducer, loadWithPerfProducer, writePayloadFile } from './lib/load.ts';
+import { runCeiling } from './lib/ceiling.ts';
+import { runFloe } from './lib/floe.ts';
+import { BenchBucket } from './lib/tables.ts';
+import { throughput } from './lib/report.ts';
+import type { Format } from './lib/options.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const POOL = 20_000; // as bench/run.ts
+const USAGE = 'usage: node bench/ab.ts [--format json|avro|both] [--gib N] [--rounds N] [--out FILE] VERSION... (VERSION: a git revision or ".", optionally ":NAME=VALUE,...")';
+
+interface Version {
+  label: string;
+  cli: string;
+  env: Record<string, string>;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench/ab: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parse(): { formats: Format[]; gib: number; rounds: number; out: string | null; specs: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { format: { type: 'string' }, gib: { type: 'string' }, rounds: { type: 'string' }, out: { type: 'string' } } });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const format = values.format ?? 'both';
+  if (!['json', 'avro', 'both'].includes(format)) fail(`--format must be json, avro or both, got ${JSON.stringify(format)}`);
+  const gib = Number(values.gib ?? 1);
+  if (!(gib > 0)) fail(`--gib must be a positive number, got ${JSON.stringify(values.gib)}`);
+  const rounds = Number(values.rounds ?? 4);
+  if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds must be a whole number from 1, got ${JSON.stringify(values.rounds)}`);
+  if (positionals.length < 2) fail(`name at least two versions, got ${positionals.length}`);
+  return { formats: format === 'both' ? ['json', 'avro'] : [format as Format], gib, rounds, out: values.out ?? null, specs: positionals };
+}
+
+/** The version's `floe` entry point (its agent/ tree extracted under `trees`) and environment. */
+function prepare(spec: string, trees: string): Version {
+  const colon = spec.indexOf(':');
+  const rev = colon < 0 ? spec : spec.slice(0, colon);
+  const env: Record<string, string> = {};
+  if (colon >= 0) {
+    for (const pair of spec.slice(colon + 1).split(',').filter(Boolean)) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) fail(`environment in ${JSON.stringify(spec)} must be NAME=VALUE pairs, got ${JSON.stringify(pair)}`);
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  if (rev === '.') return { label: spec, cli: path.join(ROOT, 'agent/src/cli/main.ts'), env };
+  let commit: string;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch {
+    fail(`${JSON.stringify(rev)} is not a git revision of this checkout`);
+  }
+  // Under the checkout, so the extracted sources resolve packages from its node_modules.
+  const dir = path.join(trees, commit);
+  mkdirSync(dir, { recursive: true });
+  execFileSync('bash', ['-c', `git archive ${commit} agent | tar -x -C ${JSON.stringify(dir)}`], { cwd: ROOT });
+  return { label: spec, cli: path.join(dir, 'agent/src/cli/main.ts'), env };
+}
+
+async function main(): Promise<void> {
+  const o = parse();
+  const trees = path.join(ROOT, 'bench', '.ab');
+  const versions = o.specs.map((s) => prepare(s, trees));
+  const rig = loadRig();
+  const bucket = new BenchBucket(rig);
+  const work = mkdtempSync(path.join(tmpdir(), 'floe-ab-'));
+  const runId = `ab-${Date.now()}-${process.pid}`;
+  const topics: string[] = [];
+  const results: Array<{ format: Format; version: string; round: number; mibPerSecond: number; cpuSecondsPerGiB: number | null; peakRssMiB: number | null }> = [];
+  try {
+    for (const format of o.formats) {
+      const pool = sampleValues(format, POOL);
+      const records = Math.max(1, Math.round((o.gib * 2 ** 30) / averageSize(pool)));
+      const topic = uniqueTopic(`ab-${format}`);
+      topics.push(topic);
+      await createTopic(topic, { partitions: 16, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
+      console.log(`ab ${format}: loading ${records.toLocaleString('en-US')} records into ${topic}`);
+      if (format === 'json') {
+        const payload = path.join(work, 'json-payload.txt');
+        writePayloadFile(payload, pool);
+        await loadWithPerfProducer(topic, records, payload, 3_600_000);
+      } else {
+        await loadWithNodeProducer(topic, records, pool, { partitions: 16 });
+      }
+      const written = (await endOffsets(topic)).reduce((a, b) => a + b, 0);
+      if (written !== records) throw new Error(`the loader wrote ${written} records for ${records}; run again`);
+      const ceiling = await runCeiling(topic, records, 3_600_000);
+      console.log(`ab ${format}: ceiling ${ceiling.mibPerSecond.toFixed(1)} MiB/s (read once, for the byte count)`);
+      let run = 0;
+      for (let round = 0; round < o.rounds; round++) {
+        for (const v of round % 2 === 0 ? versions : [...versions].reverse()) {
+          const prefix = `bench/${runId}/${format}-${run++}`;
+          const r = await runFloe({
+            flushMaxBytes: 64 * 2 ** 20,
+            flushMaxRecords: 10_000_000,
+            flushIntervalSeconds: 10,
+            compaction: false,
+            format,
+            topic,
+            bucketUrl: `s3://${rig.s3.bucket}?region=${rig.s3.region}&prefix=${prefix}`,
+            tablePrefix: `${prefix}/_tableflow/rig+${topic}`,
+            bucket,
+            timeoutMs: 3_600_000,
+            cpuProfDir: null,
+            mallocTuning: true,
+            cli: v.cli,
+            extraEnv: v.env,
+            log: () => {},
+          });
+          const t = throughput(ceiling.bytes, records, r.seconds, r.cpuSeconds, r.peakRssBytes, r.startupSeconds);
+          const rss = r.peakRssBytes === null ? null : r.peakRssBytes / 2 ** 20;
+          results.push({ format, version: v.label, round, mibPerSecond: t.mibPerSecond, cpuSecondsPerGiB: t.cpuSecondsPerGiB, peakRssMiB: rss });
+          console.log(`ab ${format} round ${round} ${v.label}: ${t.mibPerSecond.toFixed(1)} MiB/s, ${t.cpuSecondsPerGiB?.toFixed(1) ?? '?'} CPU-s/GiB, peak RSS ${rss?.toFixed(0) ?? '?'} MiB`);
+        }
+      }
+    }
+  } finally {
+    for (const t of topics) await deleteTopic(t).catch(() => {});
+    await bucket.deletePrefix(`bench/${runId}/`).catch(() => 0);
+    rmSync(trees, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  console.log('\n| format | version | CPU-s/GiB, each round | median CPU-s/GiB | median MiB/s |\n|---|---|---|---:|---:|');
+  for (const format of o.formats) {
+    for (const v of versions) {
+      const mine = results.filter((r) => r.format === format && r.version === v.label);
+      const cpu = mine.map((r) => r.cpuSecondsPerGiB ?? NaN);
+      console.log(`| ${format} | ${v.label} | ${cpu.map((c) => c.toFixed(1)).join(', ')} | ${median(cpu).toFixed(1)} | ${median(mine.map((r) => r.mibPerSecond)).toFixed(1)} |`);
+    }
+  }
+  if (o.out) writeFileSync(o.out, `${JSON.stringify({ command: process.argv.slice(1).join(' '), results }, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench/ab: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
