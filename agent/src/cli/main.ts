@@ -130,9 +130,9 @@ async function agent(args: string[]): Promise<number> {
  *
  * FLOE_CONCURRENT_RECOMPILATION (default 1, V8's own; 0: off): whether the ingest workers compile
  * optimised code on V8's background threads. Off, a worker compiles its hot loops itself and runs
- * the optimised code at once. Measured alternating in the benchmark (BENCHMARKS.md), the agent
- * used ~7-10 % less CPU per GiB of Avro with it off, and ~4 % more per GiB of JSON: worth it for
- * an agent whose tables are Avro. The flag takes effect for the isolates created after it is set
+ * the optimised code at once. In two same-hour A/B runs of the benchmark (BENCHMARKS.md), the
+ * agent used 2 % and 9 % less CPU per GiB of Avro with it off, and 4 % more per GiB of JSON: worth
+ * it for an agent whose tables are Avro. The flag takes effect for the isolates created after it is set
  * (the workers); the main thread's was created before and keeps compiling in the background.
  */
 function v8Flags(env: NodeJS.ProcessEnv): string[] | string {
