@@ -79,7 +79,8 @@ function prepare(spec: string, trees: string): Version {
   // Under the checkout, so the extracted sources resolve packages from its node_modules.
   const dir = path.join(trees, commit);
   mkdirSync(dir, { recursive: true });
-  execFileSync('bash', ['-c', `git archive ${commit} agent | tar -x -C ${JSON.stringify(dir)}`], { cwd: ROOT });
+  const tar = execFileSync('git', ['archive', '--format=tar', commit, 'agent'], { cwd: ROOT, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
   return { label: spec, cli: path.join(dir, 'agent/src/cli/main.ts'), env };
 }
 
