@@ -139,12 +139,7 @@ function fillDouble(b: Uint8Array, p: number, e: number, col: Column): number {
  */
 const DUPLICATE_KEY = -2;
 
-/** True when the string keys from `from` on (one map's entries) repeat one. */
-function repeatsKey(keys: Utf8Column, from: number): boolean {
-  return !keys.distinctFrom(from);
-}
-
-const HELPERS = { vnum, blk, fillInt, fillLong, fillStr, fillFloat, fillDouble, repeatsKey, R };
+const HELPERS = { vnum, blk, fillInt, fillLong, fillStr, fillFloat, fillDouble, R };
 
 /** True when every type of the schema has a fast path. */
 function covered(t: IcebergType): boolean {
@@ -244,7 +239,7 @@ class Generator {
         this.emit('}');
         this.depth--;
         this.emit('}');
-        if (t.type === 'map') this.emit(`if (C[${k + 1}].length - q${d} > 1 && H.repeatsKey(C[${k + 1}], q${d})) return DUPLICATE_KEY;`);
+        if (t.type === 'map') this.emit(`if (C[${k + 1}].length - q${d} > 1 && !C[${k + 1}].distinctFrom(q${d})) return DUPLICATE_KEY;`);
         this.emit(`C[${k}].appendEntries();`);
         return;
       }

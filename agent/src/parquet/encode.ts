@@ -231,8 +231,6 @@ const scratch = {
   slots: new Int32Array(0),
   def: new Uint8Array(0),
   indices: new Int32Array(0),
-  /** Short byte-array keys of a dictionary's entries, four words each (bytesDictionary). */
-  keys: new Int32Array(0),
   i32: new Int32Array(0),
 };
 
@@ -383,25 +381,27 @@ class DictTable {
   mask = 1023;
   hashes: Int32Array;
   entries: Int32Array;
+  /** `keyWords` words per entry (bytesDictionary's short keys; none for numbers). */
+  keys: Int32Array;
   count = 0;
   readonly indices: Int32Array;
+  private readonly keyWords: number;
 
-  constructor(values: number) {
+  constructor(values: number, keyWords = 0) {
     this.indices = scratch.indices.length >= values ? scratch.indices : (scratch.indices = new Int32Array(Math.max(values, scratch.indices.length * 2)));
     this.hashes = new Int32Array(256);
     this.entries = new Int32Array(256);
+    this.keyWords = keyWords;
+    this.keys = new Int32Array(keyWords * 256);
   }
 
   /** Adds the value in `slot` with `hash` at free position `at`; returns its index. */
   add(slot: number, hash: number, at: number): number {
     const i = this.count++;
     if (i === this.entries.length) {
-      const e = new Int32Array(i * 2);
-      e.set(this.entries);
-      this.entries = e;
-      const h = new Int32Array(i * 2);
-      h.set(this.hashes);
-      this.hashes = h;
+      this.entries = grown(this.entries, i * 2);
+      this.hashes = grown(this.hashes, i * 2);
+      if (this.keyWords > 0) this.keys = grown(this.keys, i * 2 * this.keyWords);
     }
     this.entries[i] = slot;
     this.hashes[i] = hash;
@@ -535,11 +535,11 @@ for (let len = 0; len <= SHORT_KEY; len++) {
  */
 export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: Int32Array): Dictionary | null {
   const nv = slots.length;
-  const d = new DictTable(nv);
+  const d = new DictTable(nv, 4);
   const indices = d.indices;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lastShort = bytes.length - SHORT_KEY;
-  let keys = scratch.keys;
+  let keys = d.keys;
   let table = d.table;
   let mask = d.mask;
   let size = 0;
@@ -584,8 +584,9 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
       hash = mix(hash);
       for (h = hash & mask; table[h] !== 0; h = (h + 1) & mask) {
         const t = table[h];
-        const b = offsets[d.entries[t - 1]];
-        if (d.hashes[t - 1] !== hash || offsets[d.entries[t - 1] + 1] - b !== len) continue;
+        const o = d.entries[t - 1];
+        const b = offsets[o];
+        if (d.hashes[t - 1] !== hash || offsets[o + 1] - b !== len) continue;
         let q = 0;
         while (q + 4 <= len && view.getInt32(b + q, true) === view.getInt32(a + q, true)) q += 4;
         while (q < len && bytes[b + q] === bytes[a + q]) q++;
@@ -604,7 +605,7 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
     const k = d.add(s, hash, h);
     table = d.table;
     mask = d.mask;
-    if (keys.length < 4 * k + 4) keys = scratch.keys = grow(keys);
+    keys = d.keys;
     keys[4 * k] = w0;
     keys[4 * k + 1] = w1;
     keys[4 * k + 2] = w2;
@@ -614,8 +615,9 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
   return d.result();
 }
 
-function grow(a: Int32Array): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(1024, a.length * 2));
+/** `a` copied into a new array of `length`. */
+function grown(a: Int32Array, length: number): Int32Array {
+  const b = new Int32Array(length);
   b.set(a);
   return b;
 }
