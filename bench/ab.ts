@@ -15,17 +15,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createTopic, deleteTopic, endOffsets, loadRig, uniqueTopic } from '../test/helpers/index.ts';
-import { averageSize, sampleValues } from './lib/seed.ts';
-import { loadWithNodeProducer, loadWithPerfProducer, writePayloadFile } from './lib/load.ts';
+import { loadRig } from '../test/helpers/index.ts';
+import { averageSize, sampleValues, SEED_POOL } from './lib/seed.ts';
+import { loadTopic } from './lib/load.ts';
 import { runCeiling } from './lib/ceiling.ts';
 import { runFloe } from './lib/floe.ts';
 import { BenchBucket } from './lib/tables.ts';
 import { throughput } from './lib/report.ts';
-import type { Format } from './lib/options.ts';
+import { parseOptions, type Format } from './lib/options.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const POOL = 20_000; // as bench/run.ts
 const USAGE = 'usage: node bench/ab.ts [--format json|avro|both] [--gib N] [--rounds N] [--out FILE] VERSION... (VERSION: a git revision or ".", optionally ":NAME=VALUE,...")';
 
 interface Version {
@@ -86,31 +85,20 @@ function prepare(spec: string, trees: string): Version {
 
 async function main(): Promise<void> {
   const o = parse();
+  const defaults = parseOptions([], {}); // the agent settings and partitions of `npm run bench`
   const trees = path.join(ROOT, 'bench', '.ab');
   const versions = o.specs.map((s) => prepare(s, trees));
   const rig = loadRig();
   const bucket = new BenchBucket(rig);
   const work = mkdtempSync(path.join(tmpdir(), 'floe-ab-'));
   const runId = `ab-${Date.now()}-${process.pid}`;
-  const topics: string[] = [];
+  const cleanup: Array<() => Promise<unknown>> = [];
   const results: Array<{ format: Format; version: string; round: number; mibPerSecond: number; cpuSecondsPerGiB: number | null; peakRssMiB: number | null }> = [];
   try {
     for (const format of o.formats) {
-      const pool = sampleValues(format, POOL);
+      const pool = sampleValues(format, SEED_POOL);
       const records = Math.max(1, Math.round((o.gib * 2 ** 30) / averageSize(pool)));
-      const topic = uniqueTopic(`ab-${format}`);
-      topics.push(topic);
-      await createTopic(topic, { partitions: 16, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
-      console.log(`ab ${format}: loading ${records.toLocaleString('en-US')} records into ${topic}`);
-      if (format === 'json') {
-        const payload = path.join(work, 'json-payload.txt');
-        writePayloadFile(payload, pool);
-        await loadWithPerfProducer(topic, records, payload, 3_600_000);
-      } else {
-        await loadWithNodeProducer(topic, records, pool, { partitions: 16 });
-      }
-      const written = (await endOffsets(topic)).reduce((a, b) => a + b, 0);
-      if (written !== records) throw new Error(`the loader wrote ${written} records for ${records}; run again`);
+      const { topic } = await loadTopic(format, { prefix: `ab-${format}`, partitions: defaults.partitions, records, pool, size: `${o.gib} GiB`, work, timeoutMs: 3_600_000, cleanup, log: console.log });
       const ceiling = await runCeiling(topic, records, 3_600_000);
       console.log(`ab ${format}: ceiling ${ceiling.mibPerSecond.toFixed(1)} MiB/s (read once, for the byte count)`);
       let run = 0;
@@ -118,10 +106,10 @@ async function main(): Promise<void> {
         for (const v of round % 2 === 0 ? versions : [...versions].reverse()) {
           const prefix = `bench/${runId}/${format}-${run++}`;
           const r = await runFloe({
-            flushMaxBytes: 64 * 2 ** 20,
-            flushMaxRecords: 10_000_000,
-            flushIntervalSeconds: 10,
-            compaction: false,
+            flushMaxBytes: defaults.flushMaxBytes,
+            flushMaxRecords: defaults.flushMaxRecords,
+            flushIntervalSeconds: defaults.flushIntervalSeconds,
+            compaction: defaults.compaction,
             format,
             topic,
             bucketUrl: `s3://${rig.s3.bucket}?region=${rig.s3.region}&prefix=${prefix}`,
@@ -129,7 +117,7 @@ async function main(): Promise<void> {
             bucket,
             timeoutMs: 3_600_000,
             cpuProfDir: null,
-            mallocTuning: true,
+            mallocTuning: defaults.mallocTuning,
             cli: v.cli,
             extraEnv: v.env,
             log: () => {},
@@ -142,7 +130,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const t of topics) await deleteTopic(t).catch(() => {});
+    for (const c of cleanup) await c().catch(() => {});
     await bucket.deletePrefix(`bench/${runId}/`).catch(() => 0);
     rmSync(trees, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });

@@ -13,11 +13,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTopic, deleteTopic, endOffsets, loadRig, uniqueTopic } from '../test/helpers/index.ts';
+import { createTopic, deleteTopic, loadRig, uniqueTopic } from '../test/helpers/index.ts';
 import { parseOptions, OptionsError, type BenchOptions, type Format } from './lib/options.ts';
 import { machineInfo } from './lib/proc.ts';
-import { sampleValues, averageSize } from './lib/seed.ts';
-import { writePayloadFile, loadWithPerfProducer, loadWithNodeProducer } from './lib/load.ts';
+import { sampleValues, averageSize, SEED_POOL } from './lib/seed.ts';
+import { loadTopic } from './lib/load.ts';
 import { runCeiling } from './lib/ceiling.ts';
 import { runFloe } from './lib/floe.ts';
 import { installSink, runSink } from './lib/sink.ts';
@@ -28,9 +28,6 @@ import { renderMarkdown, throughput, type BenchReport, type FormatReport } from 
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-
-/** Distinct seed records per format in the payload pool (the load cycles through them). */
-const POOL = 20_000;
 
 function ensureRig(): void {
   try {
@@ -59,34 +56,11 @@ function message(e: unknown): string {
 async function benchFormat(format: Format, o: BenchOptions, runId: string, bucket: BenchBucket, work: string, sinkDir: string | null, cleanup: Array<() => Promise<unknown>>): Promise<FormatReport> {
   const rig = loadRig();
   const timeoutMs = o.phaseTimeoutSeconds * 1000;
-  const pool = sampleValues(format, POOL);
+  const pool = sampleValues(format, SEED_POOL);
   const avg = averageSize(pool);
   const records = o.records ?? Math.max(1, Math.round((o.gib * 2 ** 30) / avg));
-  // The topic must hold exactly `records` records: a producer that retried a timed-out send on a
-  // busy machine has written batches twice despite its idempotence (the smoke run saw 24,608 and
-  // 27,168 records for 20,000). Such a load is thrown away and done again on a fresh topic.
-  let topic = '';
-  let load;
-  for (let attempt = 1; ; attempt++) {
-    topic = uniqueTopic(`bench-${format}`);
-    await createTopic(topic, { partitions: o.partitions, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
-    const name = topic;
-    cleanup.push(() => deleteTopic(name), () => deleteTopic(`${name}-control`));
-    log(`bench ${format}: loading ${records.toLocaleString('en-US')} records (~${((records * avg) / 2 ** 30).toFixed(2)} GiB) into ${topic}`);
-    if (format === 'json') {
-      const payload = path.join(work, `${format}-payload.txt`);
-      writePayloadFile(payload, pool);
-      load = await loadWithPerfProducer(topic, records, payload, timeoutMs);
-    } else {
-      load = await loadWithNodeProducer(topic, records, pool, { partitions: o.partitions });
-    }
-    const written = (await endOffsets(topic)).reduce((a, b) => a + b, 0);
-    if (written === records) break;
-    const why = `the loader wrote ${written.toLocaleString('en-US')} records into ${topic} for ${records.toLocaleString('en-US')}`;
-    if (attempt === 3) throw new Error(`${why}, three times; the load is not exact`);
-    log(`bench ${format}: ${why} (a retried send written twice); loading a fresh topic`);
-    await deleteTopic(topic).catch(() => {});
-  }
+  const size = `~${((records * avg) / 2 ** 30).toFixed(2)} GiB`;
+  const { topic, load } = await loadTopic(format, { prefix: `bench-${format}`, partitions: o.partitions, records, pool, size, work, timeoutMs, cleanup, log });
   log(`bench ${format}: loaded in ${load.seconds.toFixed(1)} s`);
 
   log(`bench ${format}: raw ceiling (kafka-consumer-perf-test.sh)`);

@@ -19,6 +19,9 @@ export interface AgentTableSettings {
  * With worker threads, glibc's per-thread arenas and its growing mmap threshold keep freed column
  * buffers mapped; these two keep large buffers in their own mappings, returned on free.
  */
+/** Distinct seed records per format in the payload pool (the load cycles through them). */
+export const SEED_POOL = 20_000;
+
 export function agentEnv(mallocTuning: boolean): Record<string, string> {
   const env: Record<string, string> = { FLOE_LOG_LEVEL: 'info' };
   if (mallocTuning) {
