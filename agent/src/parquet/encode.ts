@@ -384,6 +384,8 @@ class DictTable {
   /** `keyWords` words per entry (bytesDictionary's short keys; none for numbers). */
   keys: Int32Array;
   count = 0;
+  /** PLAIN bytes of the entries so far (bytesDictionary's size limit). */
+  bytes = 0;
   readonly indices: Int32Array;
   private readonly keyWords: number;
 
@@ -457,12 +459,27 @@ function mix(h: number): number {
   return h ^ (h >>> 13);
 }
 
+/**
+ * Values per call of a dictionary's block function. The dictionaries are built in blocks so that
+ * V8 optimises the block functions as functions, called often, and keeps that code: a function
+ * that loops over a whole column chunk is called a few times per seal and runs from on-stack
+ * replaced code, which a full collection drops, so it was compiled again after nearly every seal.
+ */
+const DICT_BLOCK = 4096;
+
 function int32Dictionary(data: Int32Array, slots: Int32Array): Dictionary | null {
-  const nv = slots.length;
-  const d = new DictTable(nv);
+  const d = new DictTable(slots.length);
+  for (let from = 0; from < slots.length; from += DICT_BLOCK) {
+    if (!int32Block(d, data, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
+  }
+  return d.result();
+}
+
+/** Adds slots[from, to) to `d`; false when the dictionary outgrows DICTIONARY_BYTES. */
+function int32Block(d: DictTable, data: Int32Array, slots: Int32Array, from: number, to: number): boolean {
   const indices = d.indices;
   const limit = DICTIONARY_BYTES / 4;
-  for (let i = 0; i < nv; i++) {
+  for (let i = from; i < to; i++) {
     const s = slots[i];
     const x = data[s];
     const hash = mix(x);
@@ -470,7 +487,7 @@ function int32Dictionary(data: Int32Array, slots: Int32Array): Dictionary | null
     for (;;) {
       const t = d.table[h];
       if (t === 0) {
-        if (d.count === limit) return null;
+        if (d.count === limit) return false;
         indices[i] = d.add(s, hash, h);
         break;
       }
@@ -481,15 +498,21 @@ function int32Dictionary(data: Int32Array, slots: Int32Array): Dictionary | null
       h = (h + 1) & d.mask;
     }
   }
-  return d.result();
+  return true;
 }
 
 function int64Dictionary(halves: Int32Array, slots: Int32Array): Dictionary | null {
-  const nv = slots.length;
-  const d = new DictTable(nv);
+  const d = new DictTable(slots.length);
+  for (let from = 0; from < slots.length; from += DICT_BLOCK) {
+    if (!int64Block(d, halves, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
+  }
+  return d.result();
+}
+
+function int64Block(d: DictTable, halves: Int32Array, slots: Int32Array, from: number, to: number): boolean {
   const indices = d.indices;
   const limit = DICTIONARY_BYTES / 8;
-  for (let i = 0; i < nv; i++) {
+  for (let i = from; i < to; i++) {
     const s = slots[i];
     const lo = halves[2 * s];
     const hi = halves[2 * s + 1];
@@ -498,7 +521,7 @@ function int64Dictionary(halves: Int32Array, slots: Int32Array): Dictionary | nu
     for (;;) {
       const t = d.table[h];
       if (t === 0) {
-        if (d.count === limit) return null;
+        if (d.count === limit) return false;
         indices[i] = d.add(s, hash, h);
         break;
       }
@@ -510,7 +533,7 @@ function int64Dictionary(halves: Int32Array, slots: Int32Array): Dictionary | nu
       h = (h + 1) & d.mask;
     }
   }
-  return d.result();
+  return true;
 }
 
 /** Masks of the three little-endian words of a value of 0..SHORT_KEY bytes: `SHORT_MASKS[3 * len + w]`. */
@@ -534,16 +557,22 @@ for (let len = 0; len <= SHORT_KEY; len++) {
  * bytes at a time and compare their bytes; their key slot holds length -1, which no short value has.
  */
 export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: Int32Array): Dictionary | null {
-  const nv = slots.length;
-  const d = new DictTable(nv, 4);
-  const indices = d.indices;
+  const d = new DictTable(slots.length, 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let from = 0; from < slots.length; from += DICT_BLOCK) {
+    if (!bytesBlock(d, view, offsets, bytes, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
+  }
+  return d.result();
+}
+
+function bytesBlock(d: DictTable, view: DataView, offsets: Int32Array, bytes: Uint8Array, slots: Int32Array, from: number, to: number): boolean {
+  const indices = d.indices;
   const lastShort = bytes.length - SHORT_KEY;
   let keys = d.keys;
   let table = d.table;
   let mask = d.mask;
-  let size = 0;
-  for (let i = 0; i < nv; i++) {
+  let size = d.bytes;
+  for (let i = from; i < to; i++) {
     const s = slots[i];
     const a = offsets[s];
     const len = offsets[s + 1] - a;
@@ -601,7 +630,7 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
       continue;
     }
     size += 4 + len;
-    if (size > DICTIONARY_BYTES) return null;
+    if (size > DICTIONARY_BYTES) return false;
     const k = d.add(s, hash, h);
     table = d.table;
     mask = d.mask;
@@ -611,8 +640,9 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
     keys[4 * k + 2] = w2;
     keys[4 * k + 3] = short ? len : -1;
     indices[i] = k;
+    d.bytes = size;
   }
-  return d.result();
+  return true;
 }
 
 /** `a` copied into a new array of `length`. */
