@@ -28,6 +28,7 @@ import type { IcebergType, PrimitiveType, Schema, Value } from '../schema/types.
 import { compareNumbers, compareValues, parseDecimalType, parseFixedType, uuidFromBytes } from '../schema/bounds.ts';
 import { CompactWriter } from './thrift.ts';
 import { snappyCompress } from '../source/codecs.ts';
+import { resident } from '../resident.ts';
 import { ListColumn, MapColumn, StructColumn, type Column, type Leaf, type LeafSource } from './columns.ts';
 
 export type Codec = 'zstd' | 'snappy' | 'uncompressed';
@@ -151,6 +152,7 @@ class Sink {
     return this.buf.subarray(0, this.pos);
   }
 }
+resident(new Sink());
 
 // ---------------------------------------------------------------------------------------------
 // RLE / bit-packing hybrid
@@ -429,6 +431,7 @@ class DictTable {
     return { entries: this.entries, count: this.count, indices: this.indices };
   }
 }
+resident(new DictTable(0, 4));
 
 /**
  * Dictionary of the values at `slots`, or null if it would not pay (over DICTIONARY_BYTES, as
@@ -1098,6 +1101,32 @@ interface ChunkMeta {
   max?: Uint8Array;
 }
 
+/** Where the page that pageEnd() measured ends: its entries and values are [e, entries), [v, values). */
+const PAGE_END = { entries: 0, values: 0 };
+
+/**
+ * Ends the page that starts at entry `e` (value `v`) at a row boundary once it holds PAGE_ENTRIES
+ * entries or PAGE_BYTES of values (4 bytes each for dictionary indices), into PAGE_END. A function
+ * of its own, not a loop inside chunk()'s loop over pages: V8 leaves on-stack-replaced code of an
+ * inner loop by deoptimising, and did so at every page.
+ */
+function pageEnd(levels: Levels, maxDef: number, indices: boolean, src: LeafSource, e: number, v: number): void {
+  const { n, def, rep, slots } = levels;
+  let pe = e;
+  let pv = v;
+  let bytes = 0;
+  while (pe < n) {
+    if (pe > e && (rep === null || rep[pe] === 0) && (pe - e >= PAGE_ENTRIES || bytes >= PAGE_BYTES)) break;
+    if (def === null || def[pe] === maxDef) {
+      bytes += indices ? 4 : plainSize(src, slots[pv]);
+      pv++;
+    }
+    pe++;
+  }
+  PAGE_END.entries = pe;
+  PAGE_END.values = pv;
+}
+
 export class ParquetEncoder {
   private readonly sink = new Sink();
   private readonly header = new CompactWriter();
@@ -1190,20 +1219,14 @@ export class ParquetEncoder {
     let v = 0;
     do {
       // A page ends at a row boundary once it holds PAGE_ENTRIES entries or PAGE_BYTES of values.
-      let pe = e;
-      let pv = v;
+      let pe: number;
+      let pv: number;
       if (rep === null && def === null && dict !== null) {
         pe = pv = Math.min(n, e + PAGE_ENTRIES); // one value per entry, ~4 bytes each at most
       } else {
-        let bytes = 0;
-        while (pe < n) {
-          if (pe > e && (rep === null || rep[pe] === 0) && (pe - e >= PAGE_ENTRIES || bytes >= PAGE_BYTES)) break;
-          if (def === null || def[pe] === plan.maxDef) {
-            bytes += dict === null ? plainSize(src, slots[pv]) : 4;
-            pv++;
-          }
-          pe++;
-        }
+        pageEnd(levels, plan.maxDef, dict !== null, src, e, v);
+        pe = PAGE_END.entries;
+        pv = PAGE_END.values;
       }
       sink.pos = 0;
       if (rep !== null) levelRun(sink, rep, e, pe, repBits);
@@ -1333,6 +1356,7 @@ export class ParquetEncoder {
     return w.bytes();
   }
 }
+resident(new ParquetEncoder('zstd'));
 
 interface RowGroupMeta {
   rows: number;

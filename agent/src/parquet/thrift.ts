@@ -4,6 +4,8 @@
 // Usage: fields are written in ascending id order inside begin()/end() pairs; a struct's field ids
 // are relative to the previous field of the same struct, so each open struct keeps its own last id.
 
+import { resident } from '../resident.ts';
+
 const T_TRUE = 1;
 const T_FALSE = 2;
 const T_I16 = 4;
@@ -151,3 +153,4 @@ export class CompactWriter {
     }
   }
 }
+resident(new CompactWriter());

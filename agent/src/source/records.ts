@@ -17,6 +17,7 @@
 
 import { CODEC_NAMES, decompress } from './codecs.ts';
 import { FloeError } from '../errors.ts';
+import { resident } from '../resident.ts';
 
 const BATCH_HEADER = 61;
 const LOG_OVERHEAD = 12; // baseOffset + batchLength
@@ -143,6 +144,7 @@ class Cursor {
     this.pos += n;
   }
 }
+resident(new Cursor(new Uint8Array(0), 0, 0));
 
 /** Called per data record; key and value are views valid only during the call unless copied. */
 export type RecordVisitor = (offset: number, timestamp: number, key: Uint8Array | null, value: Uint8Array | null) => void;
@@ -222,30 +224,42 @@ export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly
         throw corrupt(where, `cannot decompress the ${CODEC_NAMES[codec]} batch at offset ${base}: ${(err as Error).message}`);
       }
     }
-    const c = new Cursor(records, 0, records.byteLength);
     try {
-      for (let i = 0; i < count; i++) {
-        const len = c.varint();
-        const recEnd = c.pos + len;
-        if (len < 0 || recEnd > c.end) throw new RangeError(`record length ${len}`);
-        c.pos++; // attributes (unused)
-        const tsDelta = c.varlong();
-        const offset = base + c.varint();
-        const keyLength = c.varint();
-        const keyStart = c.pos;
-        c.skip(keyLength);
-        const valueLength = c.varint();
-        const valueStart = c.pos;
-        c.skip(valueLength);
-        c.pos = recEnd; // headers are not read
-        if (offset < from) continue;
-        visit(offset, logAppendTime ? maxTimestamp : baseTimestamp + tsDelta, records, keyStart, keyLength < 0 ? -1 : keyLength, valueStart, valueLength < 0 ? -1 : valueLength);
-        visited++;
-      }
+      visited += visitRecords(records, count, base, from, baseTimestamp, logAppendTime, maxTimestamp, visit);
     } catch (err) {
       if (err instanceof RangeError) throw corrupt(where, `${err.message} in the batch at offset ${base}`);
       throw err;
     }
+  }
+  return visited;
+}
+
+/**
+ * Visits the `count` records of one batch (its records field, decompressed) whose offset is at least
+ * `from`; returns how many. With `logAppendTime`, every record has the batch's `maxTimestamp`.
+ * A function of its own, not a loop inside forEachRecordIn's loop over batches: V8 leaves
+ * on-stack-replaced code of an inner loop by deoptimising, and did so at every batch.
+ */
+function visitRecords(records: Uint8Array, count: number, base: number, from: number, baseTimestamp: number, logAppendTime: boolean, maxTimestamp: number, visit: RecordRangeVisitor): number {
+  const c = new Cursor(records, 0, records.byteLength);
+  let visited = 0;
+  for (let i = 0; i < count; i++) {
+    const len = c.varint();
+    const recEnd = c.pos + len;
+    if (len < 0 || recEnd > c.end) throw new RangeError(`record length ${len}`);
+    c.pos++; // attributes (unused)
+    const tsDelta = c.varlong();
+    const offset = base + c.varint();
+    const keyLength = c.varint();
+    const keyStart = c.pos;
+    c.skip(keyLength);
+    const valueLength = c.varint();
+    const valueStart = c.pos;
+    c.skip(valueLength);
+    c.pos = recEnd; // headers are not read
+    if (offset < from) continue;
+    visit(offset, logAppendTime ? maxTimestamp : baseTimestamp + tsDelta, records, keyStart, keyLength < 0 ? -1 : keyLength, valueStart, valueLength < 0 ? -1 : valueLength);
+    visited++;
   }
   return visited;
 }
