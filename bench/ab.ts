@@ -19,7 +19,7 @@ import { loadRig } from '../test/helpers/index.ts';
 import { averageSize, sampleValues, SEED_POOL } from './lib/seed.ts';
 import { loadTopic } from './lib/load.ts';
 import { runCeiling } from './lib/ceiling.ts';
-import { runFloe } from './lib/floe.ts';
+import { runFloe, threadSummary } from './lib/floe.ts';
 import { BenchBucket } from './lib/tables.ts';
 import { throughput } from './lib/report.ts';
 import { parseOptions, type Format } from './lib/options.ts';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'floe-ab-'));
   const runId = `ab-${Date.now()}-${process.pid}`;
   const cleanup: Array<() => Promise<unknown>> = [];
-  const results: Array<{ format: Format; version: string; round: number; mibPerSecond: number; cpuSecondsPerGiB: number | null; peakRssMiB: number | null }> = [];
+  const results: Array<{ format: Format; version: string; round: number; mibPerSecond: number; cpuSecondsPerGiB: number | null; peakRssMiB: number | null; threadCpuSeconds: Record<string, number> }> = [];
   try {
     for (const format of o.formats) {
       const pool = sampleValues(format, SEED_POOL);
@@ -124,8 +124,8 @@ async function main(): Promise<void> {
           });
           const t = throughput(ceiling.bytes, records, r.seconds, r.cpuSeconds, r.peakRssBytes, r.startupSeconds);
           const rss = r.peakRssBytes === null ? null : r.peakRssBytes / 2 ** 20;
-          results.push({ format, version: v.label, round, mibPerSecond: t.mibPerSecond, cpuSecondsPerGiB: t.cpuSecondsPerGiB, peakRssMiB: rss });
-          console.log(`ab ${format} round ${round} ${v.label}: ${t.mibPerSecond.toFixed(1)} MiB/s, ${t.cpuSecondsPerGiB?.toFixed(1) ?? '?'} CPU-s/GiB, peak RSS ${rss?.toFixed(0) ?? '?'} MiB`);
+          results.push({ format, version: v.label, round, mibPerSecond: t.mibPerSecond, cpuSecondsPerGiB: t.cpuSecondsPerGiB, peakRssMiB: rss, threadCpuSeconds: r.threadCpuSeconds });
+          console.log(`ab ${format} round ${round} ${v.label}: ${t.mibPerSecond.toFixed(1)} MiB/s, ${t.cpuSecondsPerGiB?.toFixed(1) ?? '?'} CPU-s/GiB, peak RSS ${rss?.toFixed(0) ?? '?'} MiB; CPU-s by thread: ${threadSummary(r.threadCpuSeconds)}`);
         }
       }
     }

@@ -19,7 +19,7 @@ import { machineInfo } from './lib/proc.ts';
 import { sampleValues, averageSize, SEED_POOL } from './lib/seed.ts';
 import { loadTopic } from './lib/load.ts';
 import { runCeiling } from './lib/ceiling.ts';
-import { runFloe } from './lib/floe.ts';
+import { runFloe, threadSummary } from './lib/floe.ts';
 import { installSink, runSink } from './lib/sink.ts';
 import { runFreshness } from './lib/freshness.ts';
 import { summarizeProfile } from './lib/profile.ts';
@@ -88,7 +88,7 @@ async function benchFormat(format: Format, o: BenchOptions, runId: string, bucke
       log,
     });
     floe = { ...r, throughput: throughput(bytes, records, r.seconds, r.cpuSeconds, r.peakRssBytes, r.startupSeconds) };
-    log(`bench ${format}: Floe ${floe.throughput.mibPerSecond.toFixed(1)} MiB/s`);
+    log(`bench ${format}: Floe ${floe.throughput.mibPerSecond.toFixed(1)} MiB/s; CPU-s by thread: ${threadSummary(r.threadCpuSeconds)}`);
     if (r.cpuProfiles.length > 0) {
       profile = summarizeProfile(r.cpuProfiles);
       const keep = path.join(ROOT, 'bench', 'results', `${runId}-${format}.cpuprofile`);

@@ -20,6 +20,8 @@ export interface FloeRunResult {
   cpuSeconds: number;
   /** The kernel's share of cpuSeconds. */
   systemCpuSeconds: number;
+  /** cpuSeconds per thread name (ProcSample.threadCpuSeconds), at the same moment. */
+  threadCpuSeconds: Record<string, number>;
   peakRssBytes: number;
   filesWritten: number;
   commits: number;
@@ -48,6 +50,14 @@ export interface FloeRunOptions extends AgentTableSettings {
   /** Environment for the agent on top of the bench's own. */
   extraEnv?: Record<string, string>;
   log: (msg: string) => void;
+}
+
+/** "MainThread 3.1, floe-ingest-0 5.2, ...": the threads that used at least 0.05 CPU-seconds. */
+export function threadSummary(threadCpuSeconds: Record<string, number>): string {
+  return Object.entries(threadCpuSeconds)
+    .filter(([, s]) => s >= 0.05)
+    .map(([name, s]) => `${name} ${s.toFixed(1)}`)
+    .join(', ');
 }
 
 export async function runFloe(o: FloeRunOptions): Promise<FloeRunResult> {
@@ -86,6 +96,7 @@ export async function runFloe(o: FloeRunOptions): Promise<FloeRunResult> {
           firstCommitSeconds,
           cpuSeconds: proc.cpuSeconds,
           systemCpuSeconds: proc.systemCpuSeconds,
+          threadCpuSeconds: proc.threadCpuSeconds,
           peakRssBytes: proc.peakRssBytes,
           filesWritten: st.totalDataFiles,
           commits: 0,

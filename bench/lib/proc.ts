@@ -1,7 +1,7 @@
 // What the kernel says about a process and the machine: CPU seconds and peak RSS of one pid
 // (/proc/<pid>/stat, /proc/<pid>/status), whole-machine CPU use (/proc/stat), and the machine itself.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 let ticks: number | undefined;
@@ -25,6 +25,11 @@ export interface ProcSample {
   rssBytes: number;
   /** VmHWM (peak RSS so far), bytes. */
   peakRssBytes: number;
+  /**
+   * utime + stime per thread name (/proc/<pid>/task/<tid>/stat), seconds: for the agent `MainThread`,
+   * `floe-ingest-<i>` (the ingest workers), `V8Worker` (V8's compiler and GC helper threads, summed).
+   */
+  threadCpuSeconds: Record<string, number>;
 }
 
 /** CPU and memory of a live process; null once it is gone. */
@@ -35,9 +40,20 @@ export function sampleProcess(pid: number): ProcSample | null {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of the full line, 12 and 13 after "pid (comm) ".
     const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
+    const threadCpuSeconds: Record<string, number> = {};
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const t = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = t.slice(t.indexOf('(') + 1, t.lastIndexOf(')'));
+        const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+        threadCpuSeconds[name] = (threadCpuSeconds[name] ?? 0) + (Number(f[11]) + Number(f[12])) / clockTicks();
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { cpuSeconds, systemCpuSeconds: Number(fields[12]) / clockTicks(), rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
+    return { cpuSeconds, systemCpuSeconds: Number(fields[12]) / clockTicks(), rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM'), threadCpuSeconds };
   } catch {
     return null;
   }
@@ -46,7 +62,7 @@ export function sampleProcess(pid: number): ProcSample | null {
 /** Samples a process once a second, keeping the latest values (so they survive its exit). */
 export class ProcessWatcher {
   readonly pid: number;
-  last: ProcSample = { cpuSeconds: 0, systemCpuSeconds: 0, rssBytes: 0, peakRssBytes: 0 };
+  last: ProcSample = { cpuSeconds: 0, systemCpuSeconds: 0, rssBytes: 0, peakRssBytes: 0, threadCpuSeconds: {} };
   #timer: NodeJS.Timeout;
 
   constructor(pid: number, intervalMs = 1000) {

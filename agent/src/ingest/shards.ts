@@ -65,7 +65,8 @@ export class IngestShards {
   // replaced by a fresh one with an empty batch; its unanswered seals reject and the owner hears of
   // it, so the open batch is dropped and read again from the tables' offsets.
   #spawn(spec: WorkerSpec, index: number): Slot {
-    const worker = new Worker(WORKER_URL, { workerData: { floeIngestWorker: true, spec } });
+    // The name is the thread's name in ps, top and /proc (`floe-ingest-<index>`).
+    const worker = new Worker(WORKER_URL, { name: `floe-ingest-${index}`, workerData: { floeIngestWorker: true, spec } });
     const pending = new Map<number, { bytes: number; lease: Lease | null }>();
     const slot: Slot = { worker, pendingBytes: 0, pending, records: 0, dlqRecords: 0, estimatedBytes: 0, seals: new Map() };
     worker.on('message', (m: FromWorker) => {
