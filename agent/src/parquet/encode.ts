@@ -23,7 +23,7 @@
 // non-null, a list or map one more when non-empty and one repetition level. Entries are computed
 // column-wise per row group: a slot array that expands at each list or map.
 
-import { zstdCompressSync, constants as zlib } from 'node:zlib';
+import { createZstdCompress, zstdCompressSync, constants as zlib } from 'node:zlib';
 import type { IcebergType, PrimitiveType, Schema, Value } from '../schema/types.ts';
 import { compareNumbers, compareValues, parseDecimalType, parseFixedType, uuidFromBytes } from '../schema/bounds.ts';
 import { CompactWriter } from './thrift.ts';
@@ -1357,6 +1357,8 @@ export class ParquetEncoder {
   }
 }
 resident(new ParquetEncoder('zstd'));
+// zstdCompressSync's stream class, whose maps node:zlib's code checks.
+resident(createZstdCompress());
 
 interface RowGroupMeta {
   rows: number;
