@@ -17,8 +17,6 @@
 // batches and reads again from the table's offsets.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Schema } from '../schema/types.ts';
 import type { SourceFormat } from '../config/model.ts';
 import { createDecoder } from '../decode/decoder.ts';
@@ -210,24 +208,8 @@ export class IngestShard {
   }
 }
 
-/**
- * Starts a full garbage collection of this worker's heap, to run alongside the next chunks. After a
- * seal the encoder's working memory (levels, dictionaries, compressed pages: MiBs to tens of MiB;
- * the column buffers are kept for the next batch) is garbage at once; V8 would collect it only when
- * the external memory grows by another ~64 MiB. Collecting it soon lowers the agent's peak RSS.
- * Not a synchronous gc(): that forced, memory-reducing collection also dropped the optimised code
- * of the encoder and the record parser (objects it embedded were cleared) and V8 compiled them
- * again after every seal: a third of one worker's CPU (bench-shard with the call after each seal).
- */
-function collectGarbage(): () => void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as ((options?: { type: 'major'; execution: 'async' }) => void) | undefined;
-  return typeof gc === 'function' ? () => gc({ type: 'major', execution: 'async' }) : () => {};
-}
-
 if (parentPort && workerData && (workerData as { floeIngestWorker?: boolean }).floeIngestWorker) {
   const port = parentPort;
-  const gc = collectGarbage();
   const shard = new IngestShard((workerData as { spec: WorkerSpec }).spec);
   /** Why the open batch lost a chunk; until the next seal or reset, nothing more goes into it. */
   let failed: string | null = null;
@@ -259,7 +241,6 @@ if (parentPort && workerData && (workerData as { floeIngestWorker?: boolean }).f
           const out = shard.seal(m.id);
           const transfer = [...out.main, ...out.dlq].map((f) => f.result.bytes.buffer as ArrayBuffer);
           port.postMessage(out, transfer);
-          gc();
         } catch (err) {
           shard.reset();
           port.postMessage({ type: 'sealFailed', id: m.id, message: (err as Error).message } satisfies FromWorker);
