@@ -316,3 +316,27 @@ test('idle flush: a backlog and the tail after a full batch commit once the topi
   await agent.stop();
   assert.equal((await committedOffsets(wh.tableRoot(`rig+${trickle}`))).get(0), 1, 'the shutdown flush commits the trickle');
 });
+
+test('idle flush: the tail after a full batch commits as soon as a fetch comes back empty, not FLOE_FLUSH_IDLE_MS later', { timeout: 180_000 }, async () => {
+  const tail = uniqueTopic('idle-tail-prompt');
+  await createTopic(tail, { partitions: 1 });
+  const full = Array.from({ length: 1_000 }, (_, i) => ({ environment: 'prod', service: 'tail', status: 'ok', message: `full ${i}` }));
+  await produceJson(tail, full);
+  const wh = freshS3Warehouse('idle-prompt');
+  const flush = { max_bytes: 16 * 1024 * 1024, max_records: 1_000, interval_seconds: 300 };
+  const yaml = rigConfigYaml({
+    bucketUrl: wh.bucketUrl,
+    tables: [tableEntry({ source_cluster_name: 'rig', source_topic: tail, source_format: 'json', schema_mode: 'inline', schema: logsSchema, flush }, {})],
+  });
+  // Ten minutes of idleness and five of interval: only the tail rule can commit the rest soon.
+  const agent = AgentProcess.start({ configYaml: yaml, name: 'idle-prompt', env: { FLOE_FLUSH_IDLE_MS: '600000' } });
+  agents.push(agent);
+  await waitCaughtUp(tail, wh.tableRoot(`rig+${tail}`), 60_000, () => agent.tail(5));
+  const rest = Array.from({ length: 20 }, (_, i) => ({ environment: 'prod', service: 'tail', status: 'ok', message: `rest ${i}` }));
+  await produceJson(tail, rest);
+  await waitCaughtUp(tail, wh.tableRoot(`rig+${tail}`), 60_000, () => agent.tail(5));
+  const commits = agent.logs.filter((l) => l.includes('committed batch')).map((l) => JSON.parse(l) as { why: string; records: number });
+  assert.deepEqual(commits.map((c) => [c.why, c.records]), [['records', 1_000], ['idle', 20]]);
+  assertSameRows((await readIcebergBoth(wh.tableRoot(`rig+${tail}`))).rows, [...full, ...rest], { columns: ['environment', 'service', 'status', 'message'] });
+  await agent.stop();
+});

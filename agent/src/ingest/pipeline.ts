@@ -85,7 +85,7 @@ class OpenBatch {
 /** The idle flush needs a batch of at least 1/IDLE_FLUSH_SHARE of the size limits. */
 const IDLE_FLUSH_SHARE = 16;
 
-/** `FLOE_FLUSH_IDLE_MS`: how long the source must be idle before a sizeable batch is flushed early; 0 turns the idle flush off. @default 1000 */
+/** `FLOE_FLUSH_IDLE_MS`: how long the source must be idle before a sizeable batch is flushed early (the tail of a backlog goes as soon as it is idle); 0 turns the idle flush off. @default 1000 */
 export function flushIdleMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLOE_FLUSH_IDLE_MS;
   if (raw === undefined || raw === '') return 1000;
@@ -277,17 +277,26 @@ export class TablePipeline {
   }
 
   // The fetch loop's rounds: the source is idle from the first round that brought nothing with
-  // every partition caught up (at its last stable offset), until records come again.
+  // every partition caught up (at its last stable offset), until records come again. That round
+  // already waited out the broker's max wait (500 ms) with nothing new, so the tail of a backlog or
+  // burst (the open batch follows a flush for size) commits at once rather than FLOE_FLUSH_IDLE_MS
+  // later: the end of a backlog is visible ~1 s sooner.
   #round(delivered: number, caughtUp: boolean): void {
-    if (delivered > 0 || !caughtUp) this.#idleSince = 0;
-    else if (this.#idleSince === 0) this.#idleSince = Date.now();
+    if (delivered > 0 || !caughtUp) {
+      this.#idleSince = 0;
+      return;
+    }
+    if (this.#idleSince !== 0) return;
+    this.#idleSince = Date.now();
+    if (this.#idleMs > 0 && this.#afterSizeFlush && this.#flushes.length < MAX_FLUSHES_IN_FLIGHT) void this.#startFlush('idle');
   }
 
   // The idle flush: a batch is committed once the source has been idle for FLOE_FLUSH_IDLE_MS
-  // (the end of a backlog, a pause between bursts) instead of waiting out the interval, if it holds
-  // at least 1/16 of a size limit or follows a flush for size (the tail of a backlog or burst,
-  // whatever its size). A trickle never fills 1/16 of a limit nor a batch, so it still commits on
-  // the interval, in files that are not tiny.
+  // (a pause between bursts) instead of waiting out the interval, if it holds at least 1/16 of a
+  // size limit, or as soon as the source is idle if it follows a flush for size (the tail of a
+  // backlog or burst, whatever its size: #round, or here when two flushes were in flight then). A
+  // trickle never fills 1/16 of a limit nor a batch, so it still commits on the interval, in files
+  // that are not tiny.
   #idleEnough(): boolean {
     if (this.#idleMs <= 0 || this.#idleSince === 0 || Date.now() - this.#idleSince < this.#idleMs) return false;
     const shards = this.#shards;
