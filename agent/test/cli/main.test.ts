@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -16,6 +19,21 @@ test('validate accepts the example configuration', () => {
   const r = floe(['validate', CONFIG]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /local\.yaml: ok \(1 source cluster\(s\), \d+ table\(s\)\)/);
+});
+
+test('the command keeps a compile cache in the temporary directory, unless NODE_DISABLE_COMPILE_CACHE is set', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'floe-compile-cache-'));
+  try {
+    // Not NODE_COMPILE_CACHE (Node would turn the cache on by itself): the default folder under TMPDIR.
+    const env = { TMPDIR: dir, NODE_COMPILE_CACHE: '' };
+    assert.equal(floe(['validate', CONFIG], { ...env, NODE_DISABLE_COMPILE_CACHE: '1' }).status, 0);
+    assert.deepEqual(readdirSync(dir), []);
+    assert.equal(floe(['validate', CONFIG], env).status, 0);
+    assert.deepEqual(readdirSync(dir), ['node-compile-cache']);
+    assert.ok(readdirSync(path.join(dir, 'node-compile-cache')).length > 0, 'the cache folder is empty');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('agent fails if FLOE_HEAP_GROWING_PERCENT is not an integer from 0 to 1000, naming the value', () => {

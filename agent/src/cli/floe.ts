@@ -1,0 +1,160 @@
+// The `floe` command (started through cli/main.ts).
+//
+//   floe agent --config FILE [--listen HOST:PORT]   run the agent (env: FLOE_CONFIG, FLOE_LISTEN)
+//   floe validate FILE                              check a configuration file, start nothing
+//
+// Exit codes: 0 ok, 1 runtime failure, 2 usage or invalid configuration.
+
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { loadConfigFile } from '../config/index.ts';
+import { ConfigError, FloeError } from '../errors.ts';
+import { Agent } from '../agent.ts';
+import { createLogger } from '../log.ts';
+
+const usage = `usage:
+  floe agent --config FILE [--listen HOST:PORT]
+  floe validate FILE
+
+environment:
+  FLOE_CONFIG      configuration file (for agent, instead of --config)
+  FLOE_LISTEN      HOST:PORT serving /metrics, /healthz, /readyz (default 127.0.0.1:8080)
+  FLOE_LOG_LEVEL   debug | info | warn | error (default info)
+  FLOE_API_TOKEN   bearer token of the control API under /v1 (the API is off without it)
+  FLOE_CONFIG_POLL_MS  how often the stored configuration is checked for a new version (default 2000)
+  FLOE_HEAP_GROWING_PERCENT  V8's heap growing factor for the agent process, 0 for V8's own (default 300)
+  TABLEFLOW_*      credentials named by *_env fields of the configuration
+  AWS_*            S3 endpoint, region and keys (AWS SDK standard variables)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage);
+    return command ? 0 : 2;
+  }
+  if (command === 'validate') return validate(rest);
+  if (command === 'agent') return agent(rest);
+  process.stderr.write(`floe: unknown command ${JSON.stringify(command)}\n${usage}`);
+  return 2;
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
+  const file = positionals[0] ?? values.config ?? process.env.FLOE_CONFIG;
+  if (!file) {
+    process.stderr.write(`floe validate: no file given\n${usage}`);
+    return 2;
+  }
+  try {
+    const config = await loadConfigFile(file);
+    process.stdout.write(`${file}: ok (${config.source_clusters.length} source cluster(s), ${config.tables.length} table(s))\n`);
+    return 0;
+  } catch (err) {
+    return reportConfigError(file, err);
+  }
+}
+
+function reportConfigError(file: string, err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${file}: invalid configuration\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+    return 2;
+  }
+  process.stderr.write(`${file}: ${(err as Error).message}\n`);
+  return 2;
+}
+
+async function agent(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' } } });
+  } catch (err) {
+    process.stderr.write(`floe agent: ${(err as Error).message}\n${usage}`);
+    return 2;
+  }
+  const file = parsed.values.config ?? process.env.FLOE_CONFIG;
+  if (!file) {
+    process.stderr.write(`floe agent: --config FILE (or FLOE_CONFIG) is required\n${usage}`);
+    return 2;
+  }
+  const flags = v8Flags(process.env);
+  if (typeof flags === 'string') {
+    process.stderr.write(`floe agent: ${flags}\n`);
+    return 2;
+  }
+  // Before the agent starts its ingest workers, whose isolates read the flags as they are created.
+  for (const f of flags) setFlagsFromString(f);
+  let config;
+  try {
+    config = await loadConfigFile(file);
+  } catch (err) {
+    return reportConfigError(file, err);
+  }
+  const log = createLogger({ agent: process.env.FLOE_AGENT_ID ?? `floe-${process.pid}` });
+  const a = new Agent({ config, listen: parsed.values.listen ?? process.env.FLOE_LISTEN ?? '127.0.0.1:8080', log, agentId: process.env.FLOE_AGENT_ID });
+  try {
+    await a.start();
+  } catch (err) {
+    log.error('agent failed to start', { error: err });
+    await a.stop().catch(() => {});
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('shutting down', { signal });
+      a.stop().then(
+        () => resolve(0),
+        (err) => {
+          log.error('shutdown failed', { error: err });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+/**
+ * The V8 flags the agent sets for itself, or a message naming the bad value.
+ *
+ * FLOE_HEAP_GROWING_PERCENT (default 300; 0: V8's own): how far V8 lets a heap grow past its live
+ * size before a full collection. The main thread holds a small, steady heap (~30 MB: the AWS SDK,
+ * the Kafka client, Iceberg and Delta) while fetched record bytes stream through it as external
+ * memory; at V8's own factor the next limit sits so close to the live size that a full collection
+ * followed every ~16 MiB fetched (54 per GiB of JSON, ~0.8 s). At 300 %: 20 per GiB, ~0.5 s, and
+ * ~7 % less agent CPU per GiB of JSON (BENCHMARKS.md). The ingest workers' heaps are small too.
+ *
+ * FLOE_CONCURRENT_RECOMPILATION (default 1, V8's own; 0: off): whether the ingest workers compile
+ * optimised code on V8's background threads. Off, a worker compiles its hot loops itself and runs
+ * the optimised code at once. In two same-hour A/B runs of the benchmark (BENCHMARKS.md), the
+ * agent used 2 % and 9 % less CPU per GiB of Avro with it off, and 4 % more per GiB of JSON: worth
+ * it for an agent whose tables are Avro. The flag takes effect for the isolates created after it is set
+ * (the workers); the main thread's was created before and keeps compiling in the background.
+ */
+function v8Flags(env: NodeJS.ProcessEnv): string[] | string {
+  const flags: string[] = [];
+  const growing = env.FLOE_HEAP_GROWING_PERCENT;
+  if (growing === undefined || growing === '') flags.push('--heap-growing-percent=300');
+  else {
+    const n = Number(growing);
+    if (!Number.isInteger(n) || n < 0 || n > 1000) return `FLOE_HEAP_GROWING_PERCENT must be an integer from 0 to 1000, got ${JSON.stringify(growing)}`;
+    if (n > 0) flags.push(`--heap-growing-percent=${n}`);
+  }
+  const concurrent = env.FLOE_CONCURRENT_RECOMPILATION;
+  if (concurrent === '0') flags.push('--no-concurrent-recompilation');
+  else if (concurrent !== undefined && concurrent !== '' && concurrent !== '1') return `FLOE_CONCURRENT_RECOMPILATION must be 0 or 1, got ${JSON.stringify(concurrent)}`;
+  return flags;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const e = err as FloeError;
+    process.stderr.write(`floe: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    process.exit(1);
+  },
+);
