@@ -127,11 +127,12 @@ function growBytes(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
   return n;
 }
 
-/** A DataView of the last source buffer appendUtf8 read (a decoder reads one chunk's records in a row). */
+/** A DataView of the last buffer viewOf was asked for (a decoder reads one chunk's records in a row). */
 let lastSource: Uint8Array | null = null;
 let lastSourceView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
-function viewOf(buf: Uint8Array): DataView<ArrayBufferLike> {
+/** A DataView of `buf`: the same one while the callers (appendUtf8, the encoder) read the same buffer. */
+export function viewOf(buf: Uint8Array): DataView<ArrayBufferLike> {
   if (buf !== lastSource) {
     lastSource = buf;
     lastSourceView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -29,7 +29,7 @@ import { compareNumbers, compareValues, parseDecimalType, parseFixedType, uuidFr
 import { CompactWriter } from './thrift.ts';
 import { snappyCompress } from '../source/codecs.ts';
 import { resident } from '../resident.ts';
-import { ListColumn, MapColumn, StructColumn, type Column, type Leaf, type LeafSource } from './columns.ts';
+import { ListColumn, MapColumn, StructColumn, viewOf, type Column, type Leaf, type LeafSource } from './columns.ts';
 
 export type Codec = 'zstd' | 'snappy' | 'uncompressed';
 
@@ -112,6 +112,8 @@ interface LeafPlan {
 
 class Sink {
   buf: Uint8Array = new Uint8Array(1 << 16);
+  /** A DataView of `buf`, kept with it. */
+  dv = new DataView(this.buf.buffer);
   pos = 0;
 
   ensure(n: number): void {
@@ -119,6 +121,7 @@ class Sink {
     const next = new Uint8Array(Math.max(this.pos + n, this.buf.length * 2));
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+    this.dv = new DataView(next.buffer);
   }
 
   byte(b: number): void {
@@ -687,18 +690,21 @@ function writePlain(sink: Sink, plan: LeafPlan, src: LeafSource, slots: Int32Arr
       for (let j = from; j < to; j++) total += 4 + offsets[slots[j] + 1] - offsets[slots[j]];
       sink.ensure(total);
       const out = sink.buf;
+      const dst = sink.dv;
+      const src4 = viewOf(bytes);
       let pos = sink.pos;
       for (let j = from; j < to; j++) {
         const s = slots[j];
         const a = offsets[s];
         const len = offsets[s + 1] - a;
-        out[pos] = len & 0xff;
-        out[pos + 1] = (len >>> 8) & 0xff;
-        out[pos + 2] = (len >>> 16) & 0xff;
-        out[pos + 3] = len >>> 24;
+        dst.setInt32(pos, len, true);
         pos += 4;
-        if (len <= 64) for (let q = 0; q < len; q++) out[pos + q] = bytes[a + q];
-        else out.set(bytes.subarray(a, a + len), pos);
+        if (len <= 64) {
+          // Four bytes at a time, then the rest: short values cost more in calls to set() than this.
+          let q = 0;
+          for (; q + 4 <= len; q += 4) dst.setInt32(pos + q, src4.getInt32(a + q, true), true);
+          for (; q < len; q++) out[pos + q] = bytes[a + q];
+        } else out.set(bytes.subarray(a, a + len), pos);
         pos += len;
       }
       sink.pos = pos;
@@ -788,12 +794,18 @@ function compareSlots(src: LeafSource, a: number, b: number): number {
     case 'double':
       return compareNumbers(src.data[a], src.data[b]);
     case 'bytes': {
+      // Unsigned bytes in order: four at a time as big-endian words, then one at a time.
       const o = src.offsets;
       const bytes = src.bytes;
+      const v = viewOf(bytes);
       let x = o[a];
       let y = o[b];
       const xe = o[a + 1];
       const ye = o[b + 1];
+      for (; x + 4 <= xe && y + 4 <= ye; x += 4, y += 4) {
+        const d = v.getUint32(x) - v.getUint32(y);
+        if (d !== 0) return d;
+      }
       for (; x < xe && y < ye; x++, y++) {
         const d = bytes[x] - bytes[y];
         if (d !== 0) return d;
@@ -828,6 +840,7 @@ function isNaNSlot(src: LeafSource, s: number): boolean {
 
 /** Slots of the smallest and largest value among `candidates` (NaN excluded), or null. */
 function minMaxSlots(src: LeafSource, candidates: Int32Array, count: number): [number, number] | null {
+  if (src.kind === 'int64') return minMaxInt64(src.halves, candidates, count);
   let lo = -1;
   let hi = -1;
   for (let i = 0; i < count; i++) {
@@ -838,6 +851,32 @@ function minMaxSlots(src: LeafSource, candidates: Int32Array, count: number): [n
     else if (compareSlots(src, s, hi) > 0) hi = s;
   }
   return lo < 0 ? null : [lo, hi];
+}
+
+/** minMaxSlots of int64 values (high word signed, low word unsigned): a column without a dictionary, such as _kafka_offset, has every value compared. */
+function minMaxInt64(halves: Int32Array, candidates: Int32Array, count: number): [number, number] | null {
+  if (count === 0) return null;
+  let lo = candidates[0];
+  let hi = lo;
+  let loHi = halves[2 * lo + 1];
+  let loLo = halves[2 * lo] >>> 0;
+  let hiHi = loHi;
+  let hiLo = loLo;
+  for (let i = 1; i < count; i++) {
+    const s = candidates[i];
+    const h = halves[2 * s + 1];
+    const l = halves[2 * s] >>> 0;
+    if (h < loHi || (h === loHi && l < loLo)) {
+      lo = s;
+      loHi = h;
+      loLo = l;
+    } else if (h > hiHi || (h === hiHi && l > hiLo)) {
+      hi = s;
+      hiHi = h;
+      hiLo = l;
+    }
+  }
+  return [lo, hi];
 }
 
 /** The value in slot `s` as the Iceberg Value of `type`. */
