@@ -23,7 +23,7 @@
 import { isUtf8 } from 'node:buffer';
 import { primitiveCoercer, type Coercer } from '../schema/coerce.ts';
 import type { PrimitiveType, Schema, Value } from '../schema/types.ts';
-import type { Column, Int64Column, Utf8Column } from '../parquet/columns.ts';
+import { viewOf, type Column, type Int64Column, type Utf8Column } from '../parquet/columns.ts';
 
 /** The fast path of one table: appends the fields of buf[start, end) to the declared columns, or declines. */
 export type JsonDirect = (buf: Uint8Array, start: number, end: number, columns: readonly Column[]) => boolean;
@@ -201,6 +201,16 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
   const n = fields.length;
   if (n === 0) return null;
   const names = fields.map((f) => Buffer.from(f.name, 'utf8'));
+  // Each name as little-endian words, the last one masked to the name's bytes: a key is compared
+  // with the name of the field expected next a word at a time. Names that JSON would write with
+  // escapes (quotes, backslashes, control characters) are never compared this way (no words).
+  const nameWords = names.map((name) => {
+    if (name.length === 0 || name.some((c) => c === QUOTE || c === BACKSLASH || c < 0x20)) return null;
+    const words = new Int32Array(Math.ceil(name.length / 4));
+    name.forEach((c, i) => (words[i >> 2] |= c << (8 * (i & 3))));
+    return words;
+  });
+  const lastMasks = names.map((name) => (name.length % 4 === 0 ? -1 : (1 << (8 * (name.length % 4))) - 1));
   const required = fields.map((f) => f.required);
   // The column type, when the fast path can fill it from a JSON primitive (else only null/absent).
   const types = fields.map((f) => (typeof f.type === 'string' && SIMPLE.has(f.type) ? (f.type as PrimitiveType) : null));
@@ -209,6 +219,20 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
   // The fields seen in the record being read: stamped with its number.
   const seen = new Int32Array(n);
   let stamp = 0;
+
+  /**
+   * Whether the key at ks (just after its opening quote) is field f's name followed by the closing
+   * quote, compared a word at a time (unaligned loads within the buffer, past the key's end).
+   */
+  const isName = (b: Uint8Array, ks: number, e: number, f: number): boolean => {
+    const words = nameWords[f];
+    const len = names[f].length;
+    if (words === null || ks + len >= e || b[ks + len] !== QUOTE || ks + 4 * words.length > b.length) return false;
+    const v = viewOf(b);
+    const last = words.length - 1;
+    for (let w = 0; w < last; w++) if (v.getInt32(ks + 4 * w, true) !== words[w]) return false;
+    return (v.getInt32(ks + 4 * last, true) & lastMasks[f]) === words[last];
+  };
 
   /** The field whose name is b[ks, ke), or -1. Keys usually come in schema order: `hint` first. */
   const field = (b: Uint8Array, ks: number, ke: number, hint: number): number => {
@@ -248,10 +272,17 @@ export function compileJsonDirect(schema: Schema): JsonDirect | null {
         // key
         if (p >= e || b[p] !== QUOTE) return false;
         const ks = p + 1;
-        S.escaped = false;
-        p = scanString(b, ks, e);
-        if (p === DECLINE || S.escaped) return false;
-        const f = field(b, ks, p - 1, hint);
+        let f: number;
+        if (isName(b, ks, e, hint)) {
+          // The expected key, as it usually comes: no scan, no lookup.
+          f = hint;
+          p = ks + names[hint].length + 1;
+        } else {
+          S.escaped = false;
+          p = scanString(b, ks, e);
+          if (p === DECLINE || S.escaped) return false;
+          f = field(b, ks, p - 1, hint);
+        }
         if (p < e && b[p] !== COLON) p = skipWs(b, p, e);
         if (p >= e || b[p] !== COLON) return false;
         p++;
