@@ -23,6 +23,7 @@ environment:
   FLOE_API_TOKEN   bearer token of the control API under /v1 (the API is off without it)
   FLOE_CONFIG_POLL_MS  how often the stored configuration is checked for a new version (default 2000)
   FLOE_HEAP_GROWING_PERCENT  V8's heap growing factor for the agent process, 0 for V8's own (default 300)
+  FLOE_CONCURRENT_RECOMPILATION  1: ingest workers compile optimised code on V8's background threads (default 0: themselves)
   TABLEFLOW_*      credentials named by *_env fields of the configuration
   AWS_*            S3 endpoint, region and keys (AWS SDK standard variables)
 `;
@@ -128,12 +129,14 @@ async function agent(args: string[]): Promise<number> {
  * followed every ~16 MiB fetched (54 per GiB of JSON, ~0.8 s). At 300 %: 20 per GiB, ~0.5 s, and
  * ~7 % less agent CPU per GiB of JSON (BENCHMARKS.md). The ingest workers' heaps are small too.
  *
- * FLOE_CONCURRENT_RECOMPILATION (default 1, V8's own; 0: off): whether the ingest workers compile
+ * FLOE_CONCURRENT_RECOMPILATION (default 0: off; 1: V8's own): whether the ingest workers compile
  * optimised code on V8's background threads. Off, a worker compiles its hot loops itself and runs
- * the optimised code at once. In two same-hour A/B runs of the benchmark (BENCHMARKS.md), the
- * agent used 2 % and 9 % less CPU per GiB of Avro with it off, and 4 % more per GiB of JSON: worth
- * it for an agent whose tables are Avro. The flag takes effect for the isolates created after it is set
- * (the workers); the main thread's was created before and keeps compiling in the background.
+ * the optimised code at once. Once the workers kept their optimised code across collections
+ * (resident.ts), what is left to compile is each worker's warm-up, and off is cheaper for both
+ * formats (same-hour A/B, BENCHMARKS.md: JSON 11.9 → 11.3, Avro 16.0 → 15.0 CPU-s/GiB). Before,
+ * while V8 compiled the encoder again after every collection, off cost JSON 4 %. The flag takes
+ * effect for the isolates created after it is set (the workers); the main thread's was created
+ * before and keeps compiling in the background.
  */
 function v8Flags(env: NodeJS.ProcessEnv): string[] | string {
   const flags: string[] = [];
@@ -145,8 +148,8 @@ function v8Flags(env: NodeJS.ProcessEnv): string[] | string {
     if (n > 0) flags.push(`--heap-growing-percent=${n}`);
   }
   const concurrent = env.FLOE_CONCURRENT_RECOMPILATION;
-  if (concurrent === '0') flags.push('--no-concurrent-recompilation');
-  else if (concurrent !== undefined && concurrent !== '' && concurrent !== '1') return `FLOE_CONCURRENT_RECOMPILATION must be 0 or 1, got ${JSON.stringify(concurrent)}`;
+  if (concurrent === undefined || concurrent === '' || concurrent === '0') flags.push('--no-concurrent-recompilation');
+  else if (concurrent !== '1') return `FLOE_CONCURRENT_RECOMPILATION must be 0 or 1, got ${JSON.stringify(concurrent)}`;
   return flags;
 }
 
