@@ -365,6 +365,41 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     assert.deepEqual(toNumbers(result.stats.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
   });
 
+  it('stores zstd pages that would not shrink in raw zstd frames, which every reader decodes', async () => {
+    const schema: Schema = {
+      type: 'struct',
+      'schema-id': 0,
+      fields: [
+        { id: 1, name: 'noise', required: true, type: 'binary' },
+        { id: 2, name: 'tiny', required: true, type: 'int' },
+      ],
+    };
+    // 60,000 random 32-byte values: no dictionary (too large), PLAIN pages of ~700 KB (several zstd
+    // blocks each) that zstd cannot shrink. The first is compressed, the next ones are stored.
+    // `tiny` is one value, RLE: pages of a few bytes, stored too.
+    let x = 12345;
+    const next = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x & 0xff;
+    };
+    const rows: Row[] = Array.from({ length: 60_000 }, () => ({ noise: Uint8Array.from({ length: 32 }, next), tiny: 7 }));
+    const result = write(schema, rows);
+    const seen = await readBack(result.bytes, schema);
+    const expected = canonRows(schema, rows);
+    assert.deepEqual(seen.pyarrow.rows, expected);
+    assert.deepEqual(seen.duckdb.rows, expected);
+    assert.deepEqual(arrowRs(schema, result.bytes), expected);
+    const noise = seen.pyarrow.row_groups[0].columns.find((c) => c.path === 'noise')!;
+    assert.equal(noise.compression, 'ZSTD');
+    assert.equal(noise.dictionary_page_offset, null);
+    // zstd shrinks each of the three pages by ~56 KB (the 4-byte lengths): compressing them all would
+    // save ~170 KB, storing all but the first saves one page's worth.
+    const raw = 60_000 * 36;
+    assert.ok(noise.total_compressed_size > raw - 100_000 && noise.total_compressed_size < raw, `${noise.total_compressed_size} of ${raw}`);
+  });
+
   it('dictionary-encodes repetitive columns and falls back to PLAIN for those whose dictionary would be too large', async () => {
     const schema: Schema = {
       type: 'struct',
