@@ -365,6 +365,31 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     assert.deepEqual(toNumbers(result.stats.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
   });
 
+  it('dictionary indices of bit widths from 1 to 17 read back exactly, in runs and bit-packed', async () => {
+    // Widths below, at and above the 8- and 16-bit boundaries, and odd ones whose groups straddle words.
+    const widths = [1, 2, 3, 5, 7, 8, 9, 11, 13, 16, 17];
+    const schema: Schema = { type: 'struct', 'schema-id': 0, fields: widths.map((w) => ({ id: w, name: `w${w}`, required: true, type: 'int' })) };
+    // Column wN holds up to 2^N distinct values (indices of N bits; w17's are every row's but the
+    // runs'); every 50 rows start with a run of 10.
+    const n = 1 << 17;
+    let x = 99;
+    const rows: Row[] = Array.from({ length: n }, (_, i) => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      const row: Row = {};
+      for (const w of widths) row[`w${w}`] = i % 50 < 10 ? 0 : i < 1 << w ? i : (x >>> 0) % (1 << w);
+      return row;
+    });
+    const result = write(schema, rows);
+    const seen = await readBack(result.bytes, schema);
+    const expected = canonRows(schema, rows);
+    assert.deepEqual(seen.pyarrow.rows, expected);
+    assert.deepEqual(seen.duckdb.rows, expected);
+    assert.deepEqual(arrowRs(schema, result.bytes), expected);
+    for (const c of seen.pyarrow.row_groups[0].columns) assert.ok(c.encodings.includes('RLE_DICTIONARY'), c.path);
+  });
+
   it('stores zstd pages that would not shrink in raw zstd frames, which every reader decodes', async () => {
     const schema: Schema = {
       type: 'struct',
