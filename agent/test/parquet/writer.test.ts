@@ -339,15 +339,32 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
   /** What parquet-wasm (arrow-rs, the reader compaction uses) reads, in the canonical form. */
   const arrowRs = (schema: Schema, bytes: Uint8Array): Record<string, unknown>[] => canonRows(schema, readRows(bytes, schema));
 
+  /** Writes `rows` and checks that pyarrow, duckdb and arrow-rs each read exactly them back. */
+  const roundTrip = async (schema: Schema, rows: Row[], options = {}): Promise<{ result: ParquetFileResult; seen: ReadBack }> => {
+    const result = write(schema, rows, options);
+    const seen = await readBack(result.bytes, schema);
+    const expected = canonRows(schema, rows);
+    assert.deepEqual(seen.pyarrow.rows, expected);
+    assert.deepEqual(seen.duckdb.rows, expected);
+    assert.deepEqual(arrowRs(schema, result.bytes), expected);
+    return { result, seen };
+  };
+
+  /** A deterministic generator of 32-bit values (xorshift32), so a failure reproduces. */
+  const xorshift = (seed: number): (() => number) => {
+    let x = seed;
+    return () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+  };
+
   for (const compression of ['snappy', 'uncompressed'] as const) {
     it(`writes ${compression} pages that every reader decodes`, async () => {
       const rows = [...edgeRows, ...randomRows(300, 11)];
-      const result = write(allTypesSchema, rows, { compression });
-      const seen = await readBack(result.bytes, allTypesSchema);
-      const expected = canonRows(allTypesSchema, rows);
-      assert.deepEqual(seen.pyarrow.rows, expected);
-      assert.deepEqual(seen.duckdb.rows, expected);
-      assert.deepEqual(arrowRs(allTypesSchema, result.bytes), expected);
+      const { result, seen } = await roundTrip(allTypesSchema, rows, { compression });
       for (const chunk of seen.pyarrow.row_groups[0].columns) assert.equal(chunk.compression, compression.toUpperCase(), chunk.path);
       assert.deepEqual(toNumbers(result.stats.columnSizes), seen.pyiceberg.stats.column_sizes);
     });
@@ -355,12 +372,7 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
 
   it('nested lists and maps over many pages read back exactly', async () => {
     const rows = randomRows(PAGE_ENTRIES + 1234, 5);
-    const result = write(allTypesSchema, rows);
-    const seen = await readBack(result.bytes, allTypesSchema);
-    const expected = canonRows(allTypesSchema, rows);
-    assert.deepEqual(seen.pyarrow.rows, expected);
-    assert.deepEqual(seen.duckdb.rows, expected);
-    assert.deepEqual(arrowRs(allTypesSchema, result.bytes), expected);
+    const { result, seen } = await roundTrip(allTypesSchema, rows);
     assert.deepEqual(toNumbers(result.stats.valueCounts), seen.pyiceberg.stats.value_counts);
     assert.deepEqual(toNumbers(result.stats.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
   });
@@ -372,21 +384,14 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     // Column wN holds up to 2^N distinct values (indices of N bits; w17's are every row's but the
     // runs'); every 50 rows start with a run of 10.
     const n = 1 << 17;
-    let x = 99;
+    const next = xorshift(99);
     const rows: Row[] = Array.from({ length: n }, (_, i) => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
+      const x = next();
       const row: Row = {};
-      for (const w of widths) row[`w${w}`] = i % 50 < 10 ? 0 : i < 1 << w ? i : (x >>> 0) % (1 << w);
+      for (const w of widths) row[`w${w}`] = i % 50 < 10 ? 0 : i < 1 << w ? i : x % (1 << w);
       return row;
     });
-    const result = write(schema, rows);
-    const seen = await readBack(result.bytes, schema);
-    const expected = canonRows(schema, rows);
-    assert.deepEqual(seen.pyarrow.rows, expected);
-    assert.deepEqual(seen.duckdb.rows, expected);
-    assert.deepEqual(arrowRs(schema, result.bytes), expected);
+    const { seen } = await roundTrip(schema, rows);
     for (const c of seen.pyarrow.row_groups[0].columns) assert.ok(c.encodings.includes('RLE_DICTIONARY'), c.path);
   });
 
@@ -402,20 +407,9 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     // 60,000 random 32-byte values: no dictionary (too large), PLAIN pages of ~700 KB (several zstd
     // blocks each) that zstd cannot shrink. The first is compressed, the next ones are stored.
     // `tiny` is one value, RLE: pages of a few bytes, stored too.
-    let x = 12345;
-    const next = (): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return x & 0xff;
-    };
-    const rows: Row[] = Array.from({ length: 60_000 }, () => ({ noise: Uint8Array.from({ length: 32 }, next), tiny: 7 }));
-    const result = write(schema, rows);
-    const seen = await readBack(result.bytes, schema);
-    const expected = canonRows(schema, rows);
-    assert.deepEqual(seen.pyarrow.rows, expected);
-    assert.deepEqual(seen.duckdb.rows, expected);
-    assert.deepEqual(arrowRs(schema, result.bytes), expected);
+    const next = xorshift(12345);
+    const rows: Row[] = Array.from({ length: 60_000 }, () => ({ noise: Uint8Array.from({ length: 32 }, () => next() & 0xff), tiny: 7 }));
+    const { seen } = await roundTrip(schema, rows);
     const noise = seen.pyarrow.row_groups[0].columns.find((c) => c.path === 'noise')!;
     assert.equal(noise.compression, 'ZSTD');
     assert.equal(noise.dictionary_page_offset, null);
@@ -454,12 +448,7 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
       });
     }
     assert.ok(n * 8 > DICTIONARY_BYTES && n * 20 > DICTIONARY_BYTES);
-    const result = write(schema, rows);
-    const seen = await readBack(result.bytes, schema);
-    const expected = canonRows(schema, rows);
-    assert.deepEqual(seen.pyarrow.rows, expected);
-    assert.deepEqual(seen.duckdb.rows, expected);
-    assert.deepEqual(arrowRs(schema, result.bytes), expected);
+    const { result, seen } = await roundTrip(schema, rows);
     const chunks = Object.fromEntries(seen.pyarrow.row_groups[0].columns.map((c) => [c.path, c]));
     for (const dictionary of ['low', 'ratio', 'code', 'bucket', 'level']) {
       assert.notEqual(chunks[dictionary].dictionary_page_offset, null, `${dictionary} has a dictionary page`);
