@@ -32,28 +32,30 @@ export interface ProcSample {
   threadCpuSeconds: Record<string, number>;
 }
 
+/** A /proc stat line's command (or thread) name and its utime and stime, seconds. */
+function parseStat(stat: string): { name: string; user: number; system: number } {
+  // The name may contain spaces; fields restart after the closing parenthesis. utime and stime
+  // are fields 14 and 15 of the full line, 12 and 13 after "pid (comm) ".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
+}
+
 /** CPU and memory of a live process; null once it is gone. */
 export function sampleProcess(pid: number): ProcSample | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may contain spaces; fields restart after the closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the full line, 12 and 13 after "pid (comm) ".
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
+    const cpu = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const threadCpuSeconds: Record<string, number> = {};
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        const t = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = t.slice(t.indexOf('(') + 1, t.lastIndexOf(')'));
-        const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
-        threadCpuSeconds[name] = (threadCpuSeconds[name] ?? 0) + (Number(f[11]) + Number(f[12])) / clockTicks();
+        const t = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+        threadCpuSeconds[t.name] = (threadCpuSeconds[t.name] ?? 0) + t.user + t.system;
       } catch {
         // the thread ended between the listing and the read
       }
     }
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { cpuSeconds, systemCpuSeconds: Number(fields[12]) / clockTicks(), rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM'), threadCpuSeconds };
+    return { cpuSeconds: cpu.user + cpu.system, systemCpuSeconds: cpu.system, rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM'), threadCpuSeconds };
   } catch {
     return null;
   }

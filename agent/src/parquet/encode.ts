@@ -574,7 +574,7 @@ for (let len = 0; len <= SHORT_KEY; len++) {
  */
 export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: Int32Array): Dictionary | null {
   const d = new DictTable(slots.length, 4);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = viewOf(bytes);
   for (let from = 0; from < slots.length; from += DICT_BLOCK) {
     if (!bytesBlock(d, view, offsets, bytes, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
   }
