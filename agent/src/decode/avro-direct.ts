@@ -23,7 +23,7 @@
 
 import { readZigZag } from './avro.ts';
 import type { IcebergType, NestedField, Schema } from '../schema/types.ts';
-import { ListColumn, MapColumn, StructColumn, type Column, type Int32Column, type Int64Column, type Utf8Column } from '../parquet/columns.ts';
+import { ListColumn, MapColumn, StructColumn, type Column, type FloatColumn, type Int32Column, type Int64Column, type Utf8Column } from '../parquet/columns.ts';
 
 /** The fast path of one table: appends the fields of buf[start, end) to the declared columns, or declines. */
 export type AvroDirect = (buf: Uint8Array, start: number, end: number, columns: readonly Column[]) => boolean;
@@ -108,28 +108,20 @@ function fillStr(b: Uint8Array, p: number, e: number, col: Utf8Column): number {
   return col.appendUtf8(b, p, p + n) ? p + n : -1;
 }
 
-// Floats are read through one scratch word in the platform's byte order; Avro's is little-endian,
-// so on a big-endian platform floats and doubles are not covered (the general path reads them).
+// Floats and doubles are copied as their bytes into the column's memory, which is in the platform's
+// byte order; Avro's is little-endian, so on a big-endian platform they are not covered (the general
+// path reads them).
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const F32 = new Float32Array(1);
-const F32B = new Uint8Array(F32.buffer);
-const F64 = new Float64Array(1);
-const F64B = new Uint8Array(F64.buffer);
 
-function fillFloat(b: Uint8Array, p: number, e: number, col: Column): number {
+function fillFloat(b: Uint8Array, p: number, e: number, col: FloatColumn): number {
   if (e - p < 4) return -1;
-  for (let i = 0; i < 4; i++) F32B[i] = b[p + i];
-  // A signalling NaN is stored quiet, as widening it to a double on the general path leaves it. The
-  // compiled code may copy the four bytes as they are instead, so the quiet bit is set here.
-  if ((F32B[3] & 0x7f) === 0x7f && (F32B[2] & 0x80) !== 0 && ((F32B[2] & 0x7f) | F32B[1] | F32B[0]) !== 0) F32B[2] |= 0x40;
-  col.append(F32[0]);
+  col.appendLE(b, p);
   return p + 4;
 }
 
-function fillDouble(b: Uint8Array, p: number, e: number, col: Column): number {
+function fillDouble(b: Uint8Array, p: number, e: number, col: FloatColumn): number {
   if (e - p < 8) return -1;
-  for (let i = 0; i < 8; i++) F64B[i] = b[p + i];
-  col.append(F64[0]);
+  col.appendLE(b, p);
   return p + 8;
 }
 

@@ -22,7 +22,7 @@ import type { SourceFormat } from '../config/model.ts';
 import { createDecoder } from '../decode/decoder.ts';
 import { DecodeError } from '../errors.ts';
 import { TableBatch } from '../batch/batch.ts';
-import { forEachRecordIn, type AbortedTransaction } from '../source/records.ts';
+import { forEachRecordIn, RECORD_TIMESTAMP, type AbortedTransaction } from '../source/records.ts';
 import type { ParquetFileResult } from '../parquet/writer.ts';
 import { dlqRow, KAFKA_COLUMNS } from './tables.ts';
 import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
@@ -107,19 +107,19 @@ export class IngestShard {
     let recordStart = 0;
     let recordEnd = 0;
     let recordOffset = 0;
-    let recordTimestamp = 0;
     const fill = (columns: readonly Column[]): boolean => {
       if (!direct!(recordBuf, recordStart, recordEnd, columns)) return false;
       (columns[kafkaColumn] as Int32Column).append(partition);
       (columns[kafkaColumn + 1] as Int64Column).appendNumber(recordOffset);
-      (columns[kafkaColumn + 2] as Int64Column).appendNumber(recordTimestamp * 1000);
+      (columns[kafkaColumn + 2] as Int64Column).appendNumber(RECORD_TIMESTAMP[0] * 1000);
       return true;
     };
     forEachRecordIn(
       m.bytes,
       from,
       m.aborted,
-      (offset, timestamp, records, keyStart, keyLength, valueStart, valueLength) => {
+      (offset, records, keyStart, keyLength, valueStart, valueLength) => {
+        const timestamp = RECORD_TIMESTAMP[0];
         const acceptMain = offset >= mainFrom;
         const acceptDlq = dlq !== null && offset >= dlqFrom;
         if (!acceptMain && !acceptDlq) return;
@@ -129,7 +129,6 @@ export class IngestShard {
           recordStart = valueStart;
           recordEnd = valueStart + valueLength;
           recordOffset = offset;
-          recordTimestamp = timestamp;
           let appended: boolean;
           try {
             appended = main.builder(hourly ? Math.floor(timestamp / HOUR_MS) : null).appendWith(fill);
