@@ -37,6 +37,9 @@ export class TableBatch {
   /** Kafka key+value bytes of the records that became these rows. */
   rawBytes = 0;
   readonly #spare: ParquetFileBuilder[];
+  /** builder()'s last partition value (undefined before its first call) and its builder. */
+  #lastValue: number | null | undefined = undefined;
+  #lastBuilder: ParquetFileBuilder | null = null;
 
   constructor(schema: Schema, spare: ParquetFileBuilder[] = []) {
     this.schema = schema;
@@ -59,12 +62,17 @@ export class TableBatch {
 
   /** The file builder of a partition value (opened on first use), for appending directly. */
   builder(partitionValue: number | null): ParquetFileBuilder {
+    // Called per record, and consecutive records nearly always share a partition value: no string
+    // key and no map lookup for them.
+    if (partitionValue === this.#lastValue) return this.#lastBuilder!;
     const k = partitionValue === null ? '' : String(partitionValue);
     let f = this.files.get(k);
     if (!f) {
       f = { partitionValue, builder: this.#spare.pop()?.reset() ?? new ParquetFileBuilder(this.schema) };
       this.files.set(k, f);
     }
+    this.#lastValue = partitionValue;
+    this.#lastBuilder = f.builder;
     return f.builder;
   }
 
