@@ -396,7 +396,7 @@ class DictTable {
   mask = 1023;
   hashes: Int32Array;
   entries: Int32Array;
-  /** `keyWords` words per entry (bytesDictionary's short keys; none for numbers). */
+  /** `keyWords` words per entry: an int32 or float value, the halves of an int64 or double, a short byte array's key. */
   keys: Int32Array;
   count = 0;
   /** PLAIN bytes of the entries so far (bytesDictionary's size limit). */
@@ -484,69 +484,90 @@ function mix(h: number): number {
 const DICT_BLOCK = 4096;
 
 function int32Dictionary(data: Int32Array, slots: Int32Array): Dictionary | null {
-  const d = new DictTable(slots.length);
+  const d = new DictTable(slots.length, 1);
   for (let from = 0; from < slots.length; from += DICT_BLOCK) {
     if (!int32Block(d, data, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
   }
   return d.result();
 }
 
-/** Adds slots[from, to) to `d`; false when the dictionary outgrows DICTIONARY_BYTES. */
+/**
+ * Adds slots[from, to) to `d`; false when the dictionary outgrows DICTIONARY_BYTES. An entry keeps
+ * its value (as the byte-array dictionary keeps its words): a lookup compares it there, in the
+ * dictionary's few cache lines, instead of reading the column at the entry's first slot.
+ */
 function int32Block(d: DictTable, data: Int32Array, slots: Int32Array, from: number, to: number): boolean {
   const indices = d.indices;
   const limit = DICTIONARY_BYTES / 4;
+  let table = d.table;
+  let mask = d.mask;
+  let keys = d.keys;
   for (let i = from; i < to; i++) {
     const s = slots[i];
     const x = data[s];
     const hash = mix(x);
-    let h = hash & d.mask;
+    let h = hash & mask;
     for (;;) {
-      const t = d.table[h];
+      const t = table[h];
       if (t === 0) {
         if (d.count === limit) return false;
-        indices[i] = d.add(s, hash, h);
+        const k = d.add(s, hash, h);
+        table = d.table;
+        mask = d.mask;
+        keys = d.keys;
+        keys[k] = x;
+        indices[i] = k;
         break;
       }
-      if (data[d.entries[t - 1]] === x) {
+      if (keys[t - 1] === x) {
         indices[i] = t - 1;
         break;
       }
-      h = (h + 1) & d.mask;
+      h = (h + 1) & mask;
     }
   }
   return true;
 }
 
 function int64Dictionary(halves: Int32Array, slots: Int32Array): Dictionary | null {
-  const d = new DictTable(slots.length);
+  const d = new DictTable(slots.length, 2);
   for (let from = 0; from < slots.length; from += DICT_BLOCK) {
     if (!int64Block(d, halves, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
   }
   return d.result();
 }
 
+/** int32Block for 64-bit values: their halves, and two words per entry. */
 function int64Block(d: DictTable, halves: Int32Array, slots: Int32Array, from: number, to: number): boolean {
   const indices = d.indices;
   const limit = DICTIONARY_BYTES / 8;
+  let table = d.table;
+  let mask = d.mask;
+  let keys = d.keys;
   for (let i = from; i < to; i++) {
     const s = slots[i];
     const lo = halves[2 * s];
     const hi = halves[2 * s + 1];
     const hash = mix(lo ^ Math.imul(hi, 0x9e3779b1));
-    let h = hash & d.mask;
+    let h = hash & mask;
     for (;;) {
-      const t = d.table[h];
+      const t = table[h];
       if (t === 0) {
         if (d.count === limit) return false;
-        indices[i] = d.add(s, hash, h);
+        const k = d.add(s, hash, h);
+        table = d.table;
+        mask = d.mask;
+        keys = d.keys;
+        keys[2 * k] = lo;
+        keys[2 * k + 1] = hi;
+        indices[i] = k;
         break;
       }
-      const e = d.entries[t - 1];
-      if (halves[2 * e] === lo && halves[2 * e + 1] === hi) {
+      if (keys[2 * t - 2] === lo && keys[2 * t - 1] === hi) {
         indices[i] = t - 1;
         break;
       }
-      h = (h + 1) & d.mask;
+      h = (h + 1) & mask;
     }
   }
   return true;
