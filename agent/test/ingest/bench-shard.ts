@@ -3,43 +3,60 @@
 //   (FLOE_DIRECT_DECODE=0: the general decode path, for comparison; reads the rig settings: npm run rig:up)
 // Parses record batches, decodes, appends to the column builders (chunk) and encodes Parquet
 // (seal), one 64 MiB batch at a time, and prints records/s and CPU-seconds per GiB of each phase.
+// The data is the bench's: SEED_POOL seed records produced round robin over 16 partitions, in ~1
+// MiB record batches, of which this worker gets the even partitions (the agent's first of two
+// workers: partition p goes to worker p % 2), a partition's batch at a time; so column
+// cardinalities, and with them the dictionaries' work, are those of `npm run bench`.
 import { createRecordsBatch } from '@platformatic/kafka';
 import { IngestShard, directDecodeFromEnv } from '../../src/ingest/worker.ts';
 import { loadConfig, tableSchema } from '../../src/config/index.ts';
 import { DLQ_SCHEMA, tableSchema as withKafkaColumns } from '../../src/ingest/tables.ts';
-import { agentConfigYaml, sampleValues } from '../../../bench/lib/seed.ts';
+import { agentConfigYaml, sampleValues, SEED_POOL } from '../../../bench/lib/seed.ts';
 
 const format = (process.argv[2] ?? 'json') as 'json' | 'avro';
 const mib = Number(process.argv[3] ?? 256);
 const BATCH_BYTES = 64 * 1024 * 1024;
+const PARTITIONS = 16;
+const MINE = Array.from({ length: PARTITIONS / 2 }, (_, k) => 2 * k);
 
 const yaml = agentConfigYaml(format, 't', 'file:///tmp/floe-bench-shard', { flushMaxBytes: BATCH_BYTES, flushMaxRecords: 1e7, flushIntervalSeconds: 10, compaction: false });
 const table = loadConfig(yaml).tables[0];
 const declared = tableSchema(table);
-const values = sampleValues(format, 50_000);
+const values = sampleValues(format, SEED_POOL);
 
-// ~1 MiB record batches, as the bench's producer writes them (batch.size=1048576, no compression).
-const chunks: Uint8Array[] = [];
-let offset = 0;
-let total = 0;
+// Record i goes to partition i % 16 with value values[i % SEED_POOL], as the bench's producer sends
+// them; each partition's records are cut into ~1 MiB batches (batch.size=1048576, no compression).
+const chunks: { partition: number; bytes: Uint8Array }[] = [];
 const t0 = Date.now();
-for (let v = 0; total < mib * 1024 * 1024; ) {
-  const messages = [];
-  let size = 0;
-  while (size < 1024 * 1024) {
-    const value = values[v++ % values.length];
-    messages.push({ topic: 't', key: null, value, timestamp: BigInt(t0) });
-    size += value.length;
+const perPartition = Math.ceil((mib * 1024 * 1024) / MINE.length);
+for (const p of MINE) {
+  let offset = 0;
+  let total = 0;
+  let i = p;
+  while (total < perPartition) {
+    const messages = [];
+    let size = 0;
+    while (size < 1024 * 1024) {
+      const value = values[i % values.length];
+      // The bench loads ~640,000 records a second: as many records share a millisecond.
+      messages.push({ topic: 't', key: null, value, timestamp: BigInt(t0 + Math.floor(i / 640)) });
+      size += value.length;
+      i += PARTITIONS;
+    }
+    const batch = Buffer.from((createRecordsBatch(messages as never, { firstOffset: 0n } as never) as unknown as { buffer: Buffer }).buffer);
+    batch.writeBigInt64BE(BigInt(offset), 0);
+    offset += messages.length;
+    total += size;
+    // In a SharedArrayBuffer, as the fetching thread hands chunks to the workers.
+    const shared = new Uint8Array(new SharedArrayBuffer(batch.length));
+    shared.set(batch);
+    chunks.push({ partition: p, bytes: shared });
   }
-  const batch = Buffer.from((createRecordsBatch(messages as never, { firstOffset: 0n } as never) as unknown as { buffer: Buffer }).buffer);
-  batch.writeBigInt64BE(BigInt(offset), 0);
-  offset += messages.length;
-  total += size;
-  // In a SharedArrayBuffer, as the fetching thread hands chunks to the workers.
-  const shared = new Uint8Array(new SharedArrayBuffer(batch.length));
-  shared.set(batch);
-  chunks.push(shared);
 }
+// The fetcher's order: a batch of each partition in turn.
+const byPartition = MINE.map((p) => chunks.filter((c) => c.partition === p));
+const ordered: typeof chunks = [];
+for (let k = 0; ordered.length < chunks.length; k++) for (const list of byPartition) if (k < list.length) ordered.push(list[k]);
 
 const shard = new IngestShard({ topic: 't', format, declared, schema: withKafkaColumns(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: directDecodeFromEnv() });
 for (let round = 0; round < 3; round++) {
@@ -48,12 +65,12 @@ for (let round = 0; round < 3; round++) {
   let records = 0;
   let bytes = 0;
   let seq = 0;
-  for (const c of chunks) {
+  for (const c of ordered) {
     const u0 = process.cpuUsage();
-    const ack = shard.chunk({ type: 'chunk', seq: ++seq, partition: 0, bytes: c, mainFrom: 0, dlqFrom: 0, aborted: null });
+    const ack = shard.chunk({ type: 'chunk', seq: ++seq, partition: c.partition, bytes: c.bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
     const u1 = process.cpuUsage(u0);
     chunkCpu += (u1.user + u1.system) / 1e6;
-    if (ack.estimatedBytes >= BATCH_BYTES || c === chunks.at(-1)) {
+    if (ack.estimatedBytes >= BATCH_BYTES || c === ordered.at(-1)) {
       const s0 = process.cpuUsage();
       const sealed = shard.seal(seq);
       const s1 = process.cpuUsage(s0);
