@@ -347,7 +347,7 @@ export class Int64Column extends Leaf {
 /** float (32-bit) and double (64-bit). */
 export class FloatColumn extends Leaf {
   private data: Float32Array | Float64Array;
-  /** The same memory as bytes (appendLE). */
+  /** `data`'s memory as bytes (appendLE). */
   private bytes: Uint8Array;
 
   constructor(fieldId: number, type: PrimitiveType, nullable: boolean, bounded: boolean) {
