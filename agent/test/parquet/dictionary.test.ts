@@ -99,6 +99,30 @@ describe('bytesDictionary', () => {
     assert.equal(check([b, a, a], 5), 2);
   });
 
+  it('gives up, rather than probe ever longer, when many values share one hash', () => {
+    // As above: value k changes word 0 and fixes word 1 so that the state after it, and so the hash,
+    // is the same for all of them.
+    const P = 0x01000193;
+    const seed = Math.imul(0x811c9dc5 ^ 16, P);
+    const a = new Uint8Array(Buffer.from('0123456789abcdef'));
+    const w0 = new DataView(a.buffer).getInt32(0, true);
+    const w1 = new DataView(a.buffer).getInt32(4, true);
+    const state = Math.imul(Math.imul(seed ^ w0, P) ^ w1, P);
+    const colliding = Array.from({ length: 200 }, (_, k) => {
+      const v = Uint8Array.from(a);
+      const view = new DataView(v.buffer);
+      const w0k = w0 ^ (k << 8);
+      view.setInt32(0, w0k, true);
+      view.setInt32(4, Math.imul(seed ^ w0, P) ^ w1 ^ Math.imul(seed ^ w0k, P), true);
+      assert.equal(Math.imul(Math.imul(seed ^ w0k, P) ^ view.getInt32(4, true), P), state);
+      return v;
+    });
+    const { offsets, bytes, slots } = layout(colliding, 0);
+    assert.equal(bytesDictionary(offsets, bytes, slots), null);
+    // Fewer than the probe limit still make a dictionary, one entry each.
+    assert.equal(check(colliding.slice(0, 40), 0), 40);
+  });
+
   it('gives up past DICTIONARY_BYTES of entries', () => {
     const n = Math.ceil(DICTIONARY_BYTES / (4 + 8)) + 10;
     const values = Array.from({ length: n }, (_, i) => new Uint8Array(Buffer.from(i.toString(16).padStart(8, '0'))));
