@@ -50,6 +50,30 @@ function check(values: Uint8Array[], slack: number): number {
   return dict.count;
 }
 
+/**
+ * `n` distinct 16-byte values with one long-value hash. The hash (encode.ts bytesDictionary) folds
+ * little-endian words w into h as imul(h ^ w, 0x01000193); value k changes word 0 and chooses word
+ * 1 so that the state after it, and so the hash, is that of the first value. If the hash changes,
+ * the tests using these still pass without testing collisions: keep this in step with it.
+ */
+function collidingValues(n: number): Uint8Array[] {
+  const P = 0x01000193;
+  const seed = Math.imul(0x811c9dc5 ^ 16, P);
+  const base = new Uint8Array(Buffer.from('0123456789abcdef'));
+  const w0 = new DataView(base.buffer).getInt32(0, true);
+  const w1 = new DataView(base.buffer).getInt32(4, true);
+  const state = Math.imul(Math.imul(seed ^ w0, P) ^ w1, P);
+  return Array.from({ length: n }, (_, k) => {
+    const v = Uint8Array.from(base);
+    const view = new DataView(v.buffer);
+    const w0k = w0 ^ (k << 8);
+    view.setInt32(0, w0k, true);
+    view.setInt32(4, Math.imul(seed ^ w0, P) ^ w1 ^ Math.imul(seed ^ w0k, P), true);
+    assert.equal(Math.imul(Math.imul(seed ^ w0k, P) ^ view.getInt32(4, true), P), state, `value ${k} has the same state after two words`);
+    return v;
+  });
+}
+
 describe('bytesDictionary', () => {
   it('tells apart values that differ only in length or in trailing NULs, up to and past the short-key length', () => {
     const base = [...Buffer.from('abcdefghijklmnopqrstu')];
@@ -77,46 +101,14 @@ describe('bytesDictionary', () => {
   });
 
   it('keeps long values whose hashes collide apart (their bytes are compared, not only the hash)', () => {
-    // The long-value hash (encode.ts bytesDictionary) folds little-endian words w into h as
-    // imul(h ^ w, 0x01000193). Changing word 0 and choosing word 1 so that the state after it is
-    // the same gives a second 16-byte value with the same hash and length. If the hash changes,
-    // this test still passes without testing collisions: keep the formula below in step with it.
-    const P = 0x01000193;
-    const seed = Math.imul(0x811c9dc5 ^ 16, P);
-    const a = new Uint8Array(Buffer.from('0123456789abcdef'));
-    const words = new DataView(a.buffer);
-    const w0 = words.getInt32(0, true);
-    const w1 = words.getInt32(4, true);
-    const w0b = w0 ^ 0x01020304;
-    const w1b = Math.imul(seed ^ w0, P) ^ w1 ^ Math.imul(seed ^ w0b, P);
-    const b = Uint8Array.from(a);
-    const wb = new DataView(b.buffer);
-    wb.setInt32(0, w0b, true);
-    wb.setInt32(4, w1b, true);
+    const [a, b] = collidingValues(2);
     assert.notDeepEqual(a, b);
-    assert.equal(Math.imul(Math.imul(seed ^ w0, P) ^ w1, P), Math.imul(Math.imul(seed ^ w0b, P) ^ w1b, P), 'the same state after two words');
     assert.equal(check([a, b, a, b, b, a], 0), 2);
     assert.equal(check([b, a, a], 5), 2);
   });
 
   it('gives up, rather than probe ever longer, when many values share one hash', () => {
-    // As above: value k changes word 0 and fixes word 1 so that the state after it, and so the hash,
-    // is the same for all of them.
-    const P = 0x01000193;
-    const seed = Math.imul(0x811c9dc5 ^ 16, P);
-    const a = new Uint8Array(Buffer.from('0123456789abcdef'));
-    const w0 = new DataView(a.buffer).getInt32(0, true);
-    const w1 = new DataView(a.buffer).getInt32(4, true);
-    const state = Math.imul(Math.imul(seed ^ w0, P) ^ w1, P);
-    const colliding = Array.from({ length: 200 }, (_, k) => {
-      const v = Uint8Array.from(a);
-      const view = new DataView(v.buffer);
-      const w0k = w0 ^ (k << 8);
-      view.setInt32(0, w0k, true);
-      view.setInt32(4, Math.imul(seed ^ w0, P) ^ w1 ^ Math.imul(seed ^ w0k, P), true);
-      assert.equal(Math.imul(Math.imul(seed ^ w0k, P) ^ view.getInt32(4, true), P), state);
-      return v;
-    });
+    const colliding = collidingValues(200);
     const { offsets, bytes, slots } = layout(colliding, 0);
     assert.equal(bytesDictionary(offsets, bytes, slots), null);
     // Fewer than the probe limit still make a dictionary, one entry each.
