@@ -11,6 +11,7 @@ import { loadConfigFile } from '../config/index.ts';
 import { ConfigError, FloeError } from '../errors.ts';
 import { Agent } from '../agent.ts';
 import { createLogger } from '../log.ts';
+import { fetchScavengeMiBFromEnv, setFetchScavengeMiB } from '../source/scavenge.ts';
 
 const usage = `usage:
   floe agent --config FILE [--listen HOST:PORT]
@@ -24,6 +25,7 @@ environment:
   FLOE_CONFIG_POLL_MS  how often the stored configuration is checked for a new version (default 2000)
   FLOE_HEAP_GROWING_PERCENT  V8's heap growing factor for the agent process, 0 for V8's own (default 300)
   FLOE_CONCURRENT_RECOMPILATION  1: ingest workers compile optimised code on V8's background threads (default 0: themselves)
+  FLOE_FETCH_SCAVENGE_MIB  MiB fetched between two young-generation collections of the fetching thread, 0 for none (default 32)
   TABLEFLOW_*      credentials named by *_env fields of the configuration
   AWS_*            S3 endpoint, region and keys (AWS SDK standard variables)
 `;
@@ -85,6 +87,12 @@ async function agent(args: string[]): Promise<number> {
   }
   // Before the agent starts its ingest workers, whose isolates read the flags as they are created.
   for (const f of flags) setFlagsFromString(f);
+  const scavengeMiB = fetchScavengeMiBFromEnv(process.env);
+  if (typeof scavengeMiB === 'string') {
+    process.stderr.write(`floe agent: ${scavengeMiB}\n`);
+    return 2;
+  }
+  setFetchScavengeMiB(scavengeMiB);
   let config;
   try {
     config = await loadConfigFile(file);

@@ -5,6 +5,8 @@
 // response only down to each partition's `records` field. Those bytes are copied once into a
 // SharedArrayBuffer and handed out as chunks of complete record batches; the ingest workers parse
 // the records (source/records.ts). Per chunk, this thread walks only the 61-byte batch headers.
+// The socket reads a response was copied from count towards this thread's young-generation
+// collections (scavenge.ts), which free them before they add up to a full collection.
 //
 // Fetch v11 (KIP-320 leader epochs, KIP-392 rack, no flexible fields) is served by every Kafka
 // broker since 2.3 and by Kafka 4, and by the Kafka-compatible brokers. Fetch sessions are not used
@@ -22,6 +24,7 @@ import { FloeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { kafkaClientOptions, describeKafkaError, type ClusterConnection } from './kafka.ts';
 import { scanBatches, type AbortedTransaction, type BatchScan } from './records.ts';
+import { fetched } from './scavenge.ts';
 
 export interface FetchChunk {
   partition: number;
@@ -129,6 +132,8 @@ interface FetchResponse {
   partitions: PartitionResult[];
   /** The buffer the partitions' records are in. */
   lease: Lease;
+  /** The response's size: the bytes of socket reads it was copied from. */
+  bytes: number;
 }
 
 /**
@@ -241,7 +246,10 @@ export class RawFetcher {
         for (const response of responses) delivered += this.#deliverResponse(response, positions, deliver, outOfRange, () => (refresh = true));
         for (const response of responses) throttle = Math.max(throttle, response.throttleMs);
       } finally {
-        for (const response of responses) response.lease.release();
+        for (const response of responses) {
+          response.lease.release();
+          fetched(response.bytes);
+        }
       }
       // Caught up: every partition is at the end a consumer may read to (READ_COMMITTED: the last
       // stable offset; an open transaction keeps it below the high watermark).
@@ -409,7 +417,7 @@ function parseFetchV11(body: { length: number; buffers: Uint8Array[] }, pool: Bu
       partitions.push({ partition, errorCode: code, highWatermark, lastStableOffset, aborted, records });
     }
   }
-  return { errorCode, throttleMs, partitions, lease };
+  return { errorCode, throttleMs, partitions, lease, bytes: body.length };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -52,6 +52,14 @@ test('agent fails if FLOE_CONCURRENT_RECOMPILATION is not 0 or 1, naming the val
   }
 });
 
+test('agent fails if FLOE_FETCH_SCAVENGE_MIB is not a whole number of MiB from 0 to 65536, naming the value', () => {
+  for (const bad of ['abc', '-1', '2.5', '65537', ' 32', '1e3']) {
+    const r = floe(['agent', '--config', CONFIG], { FLOE_FETCH_SCAVENGE_MIB: bad });
+    assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+    assert.equal(r.stderr, `floe agent: FLOE_FETCH_SCAVENGE_MIB must be a whole number of MiB from 0 to 65536 (0 turns the fetching thread's scavenges off), got ${JSON.stringify(bad)}\n`);
+  }
+});
+
 test('agent fails without a configuration file', () => {
   const r = floe(['agent'], { FLOE_CONFIG: '' });
   assert.equal(r.status, 2);
