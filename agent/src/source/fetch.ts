@@ -367,15 +367,42 @@ export class RawFetcher {
   }
 }
 
+/** Scratch for copyIntoShared: a piece of a chunk, at the alignment of its place in the shared buffer. */
+const scratch = new Uint8Array(64 * 1024 + 8);
+
+/**
+ * Copies `chunks` one after the other into `dst`, a view of a SharedArrayBuffer; returns the bytes
+ * copied. V8 copies into shared memory with relaxed atomic stores: 8 bytes at a time where source
+ * and destination addresses agree modulo 8, byte by byte where they do not (256 against 75 ms per
+ * GiB, micro-benchmark in BENCHMARKS.md), and a socket read's bytes land at any offset of the
+ * response. A chunk that disagrees is first copied into plain memory at the destination's alignment
+ * (an ordinary memcpy), 64 KiB at a time, and from there into `dst`.
+ */
+export function copyIntoShared(dst: Uint8Array, chunks: readonly Uint8Array[]): number {
+  let at = 0;
+  for (const b of chunks) {
+    if (((dst.byteOffset + at - b.byteOffset) & 7) === 0) {
+      dst.set(b, at);
+      at += b.byteLength;
+      continue;
+    }
+    for (let from = 0; from < b.byteLength; ) {
+      const n = Math.min(b.byteLength - from, scratch.byteLength - 8);
+      const shift = (dst.byteOffset + at) & 7;
+      scratch.set(b.subarray(from, from + n), shift);
+      dst.set(scratch.subarray(shift, shift + n), at);
+      from += n;
+      at += n;
+    }
+  }
+  return at;
+}
+
 /** Reads a Fetch v11 response body; each partition's records are a view into one shared copy. */
 function parseFetchV11(body: { length: number; buffers: Uint8Array[] }, pool: BufferPool): FetchResponse {
   const lease = pool.take(body.length);
   const bytes = new Uint8Array(lease.buffer, 0, body.length);
-  let at = 0;
-  for (const b of body.buffers) {
-    bytes.set(b, at);
-    at += b.byteLength;
-  }
+  copyIntoShared(bytes, body.buffers);
   const dv = new DataView(bytes.buffer);
   let pos = 0;
   const need = (n: number) => {
