@@ -136,6 +136,8 @@ async function agent(args: string[]): Promise<number> {
  * memory; at V8's own factor the next limit sits so close to the live size that a full collection
  * followed every ~16 MiB fetched (54 per GiB of JSON, ~0.8 s). At 300 %: 20 per GiB, ~0.5 s, and
  * ~7 % less agent CPU per GiB of JSON (BENCHMARKS.md). The ingest workers' heaps are small too.
+ * The rest of those collections went with the fetching thread's scavenges (FLOE_FETCH_SCAVENGE_MIB,
+ * source/scavenge.ts): ~2 per GiB.
  *
  * FLOE_CONCURRENT_RECOMPILATION (default 0: off; 1: V8's own): whether the ingest workers compile
  * optimised code on V8's background threads. Off, a worker compiles its hot loops itself and runs
