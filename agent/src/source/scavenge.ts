@@ -9,7 +9,7 @@
 // Measured (1 GiB of the bench's Avro, --trace-gc): 18 mark-compacts and 2 scavenges on this thread,
 // and V8's helper threads, which do their concurrent marking, 1.8-2.3 CPU-s. A scavenge after every
 // FLOE_FETCH_SCAVENGE_MIB fetched (32 by default) frees the buffers while they are young, at 2-10 ms
-// each: 2 mark-compacts and 35 scavenges (~0.2 s), the helper threads 1.1-1.2 CPU-s (BENCHMARKS.md).
+// each: 2 mark-compacts and 35 scavenges (~0.2 s), the helper threads 1.0-1.4 CPU-s (BENCHMARKS.md).
 //
 // JavaScript reaches V8's collector only through the `gc` function of its gc extension, which V8
 // installs in the contexts created while --expose-gc is set: the flag is set for the one context
