@@ -5,6 +5,7 @@
 //
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or invalid configuration.
 
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { loadConfigFile } from '../config/index.ts';
@@ -26,6 +27,7 @@ environment:
   FLOE_HEAP_GROWING_PERCENT  V8's heap growing factor for the agent process, 0 for V8's own (default 300)
   FLOE_CONCURRENT_RECOMPILATION  1: ingest workers compile optimised code on V8's background threads (default 0: themselves)
   FLOE_FETCH_SCAVENGE_MIB  MiB fetched between two young-generation collections of the fetching thread, 0 for none (default 32)
+  FLOE_V8_FLAGS    more V8 flags for the agent and its workers, e.g. "--perf-basic-prof --trace-gc" (diagnosis)
   TABLEFLOW_*      credentials named by *_env fields of the configuration
   AWS_*            S3 endpoint, region and keys (AWS SDK standard variables)
 `;
@@ -147,6 +149,10 @@ async function agent(args: string[]): Promise<number> {
  * while V8 compiled the encoder again after every collection, off cost JSON 4 %. The flag takes
  * effect for the isolates created after it is set (the workers); the main thread's was created
  * before and keeps compiling in the background.
+ *
+ * FLOE_V8_FLAGS: more V8 flags, for diagnosis (Node's NODE_OPTIONS refuses most of them), such as
+ * --perf-basic-prof for Linux perf or --trace-gc (BENCHMARKS.md). A name V8 does not know is
+ * refused here: V8 itself would only print a warning and go on without it.
  */
 function v8Flags(env: NodeJS.ProcessEnv): string[] | string {
   const flags: string[] = [];
@@ -160,7 +166,25 @@ function v8Flags(env: NodeJS.ProcessEnv): string[] | string {
   const concurrent = env.FLOE_CONCURRENT_RECOMPILATION;
   if (concurrent === undefined || concurrent === '' || concurrent === '0') flags.push('--no-concurrent-recompilation');
   else if (concurrent !== '1') return `FLOE_CONCURRENT_RECOMPILATION must be 0 or 1, got ${JSON.stringify(concurrent)}`;
+  const extra = env.FLOE_V8_FLAGS?.trim();
+  if (extra) {
+    const tokens = extra.split(/\s+/);
+    const known = v8FlagNames();
+    for (const t of tokens) {
+      const name = /^--([a-z0-9][a-z0-9_-]*)(=\S+)?$/i.exec(t)?.[1].replaceAll('_', '-');
+      if (name === undefined || !(known.has(name) || (name.startsWith('no-') && known.has(name.slice(3))))) {
+        return `FLOE_V8_FLAGS must be V8 flags (node --v8-options) separated by spaces, got ${JSON.stringify(t)} in ${JSON.stringify(env.FLOE_V8_FLAGS)}`;
+      }
+    }
+    flags.push(...tokens); // after the agent's own, so they win
+  }
   return flags;
+}
+
+/** The names of V8's flags, as `node --v8-options` lists them (read only when FLOE_V8_FLAGS is set). */
+function v8FlagNames(): Set<string> {
+  const out = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  return new Set([...out.matchAll(/^\s+--([a-z0-9][a-z0-9_-]*) \(/gim)].map((m) => m[1].replaceAll('_', '-')));
 }
 
 main(process.argv.slice(2)).then(

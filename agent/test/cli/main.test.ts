@@ -60,6 +60,19 @@ test('agent fails if FLOE_FETCH_SCAVENGE_MIB is not a whole number of MiB from 0
   }
 });
 
+test('agent fails if FLOE_V8_FLAGS holds anything but V8 flags, naming it; known flags, also with no- or _ spelled, pass', () => {
+  for (const bad of ['trace-gc', '--no-such-v8-flag', '--', '-x', '--trace-gc;rm']) {
+    const r = floe(['agent', '--config', CONFIG], { FLOE_V8_FLAGS: `--trace-gc ${bad}` });
+    assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+    assert.equal(r.stderr, `floe agent: FLOE_V8_FLAGS must be V8 flags (node --v8-options) separated by spaces, got ${JSON.stringify(bad)} in ${JSON.stringify(`--trace-gc ${bad}`)}\n`);
+  }
+  // Accepted: the agent goes on to read its configuration (here a file that is not there).
+  const r = floe(['agent', '--config', '/nonexistent/floe.yaml'], { FLOE_V8_FLAGS: ' --perf_basic_prof  --no-flush-bytecode --stack-size=900 ' });
+  assert.equal(r.status, 2);
+  assert.doesNotMatch(r.stderr, /FLOE_V8_FLAGS/);
+  assert.match(r.stderr, /nonexistent\/floe\.yaml/);
+});
+
 test('agent fails without a configuration file', () => {
   const r = floe(['agent'], { FLOE_CONFIG: '' });
   assert.equal(r.status, 2);
