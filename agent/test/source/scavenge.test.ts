@@ -1,3 +1,6 @@
+// The fetching thread's scavenges (source/scavenge.ts): paced by the bytes fetched, off at 0, the
+// gc function private to the module, FLOE_FETCH_SCAVENGE_MIB validated. Forced collections are
+// counted through a gc PerformanceObserver: V8's own are not forced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
