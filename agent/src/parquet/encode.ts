@@ -408,7 +408,7 @@ class DictTable {
   readonly indices: Int32Array;
   private readonly keyWords: number;
 
-  constructor(values: number, keyWords = 0) {
+  constructor(values: number, keyWords: number) {
     this.indices = scratch.indices.length >= values ? scratch.indices : (scratch.indices = new Int32Array(Math.max(values, scratch.indices.length * 2)));
     // The last table's arrays, at the capacity it reached: written before they are read, so not
     // cleared; growing them for each column chunk again cost ~1 % of a worker's seal.

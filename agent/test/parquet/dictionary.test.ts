@@ -5,20 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesDictionary, DICTIONARY_BYTES } from '../../src/parquet/encode.ts';
-
-/** Values laid out as a column's offsets and bytes, with `slack` spare bytes after the last one. */
-function layout(values: Uint8Array[], slack: number): { offsets: Int32Array; bytes: Uint8Array; slots: Int32Array } {
-  const total = values.reduce((n, v) => n + v.length, 0);
-  const bytes = new Uint8Array(total + slack).fill(0xa5); // junk beyond each value's end
-  const offsets = new Int32Array(values.length + 1);
-  let p = 0;
-  values.forEach((v, i) => {
-    bytes.set(v, p);
-    p += v.length;
-    offsets[i + 1] = p;
-  });
-  return { offsets, bytes, slots: Int32Array.from(values, (_, i) => i) };
-}
+import { checkBytesDictionary, layout } from './dictionary-helpers.ts';
 
 /** A small deterministic generator (xorshift32), so a failure reproduces. */
 function random(seed: number): () => number {
@@ -29,25 +16,6 @@ function random(seed: number): () => number {
     x ^= x << 5;
     return (x >>> 0) / 2 ** 32;
   };
-}
-
-function check(values: Uint8Array[], slack: number): number {
-  const { offsets, bytes, slots } = layout(values, slack);
-  const dict = bytesDictionary(offsets, bytes, slots);
-  assert.ok(dict !== null);
-  const key = (v: Uint8Array): string => Buffer.from(v).toString('hex');
-  const entryOf = new Map<string, number>();
-  for (let i = 0; i < values.length; i++) {
-    const k: number = dict.indices[i];
-    assert.ok(k >= 0 && k < dict.count, `value ${i} has index ${k} of ${dict.count}`);
-    const e: number = dict.entries[k];
-    assert.equal(key(bytes.subarray(offsets[e], offsets[e + 1])), key(values[i]), `value ${i} maps to entry ${k}`);
-    const first = entryOf.get(key(values[i]));
-    if (first === undefined) entryOf.set(key(values[i]), k);
-    else assert.equal(k, first, `value ${i} (${key(values[i])}) has one entry`);
-  }
-  assert.equal(dict.count, entryOf.size, 'one entry per distinct value');
-  return dict.count;
 }
 
 /**
@@ -88,23 +56,23 @@ describe('bytesDictionary', () => {
     const values = Array.from({ length: 5000 }, () => distinct[Math.floor(next() * distinct.length)]);
     values.push(...distinct); // every one at least once
     const unique = new Set(distinct.map((d) => Buffer.from(d).toString('hex'))).size;
-    for (const slack of [0, 3, 11, 12, 64]) assert.equal(check(values, slack), unique, `slack ${slack}`);
+    for (const slack of [0, 3, 11, 12, 64]) assert.equal(checkBytesDictionary(values, slack), unique, `slack ${slack}`);
   });
 
   it('finds a value ending at the buffer end equal to the same value elsewhere', () => {
     const v = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
     // The last values sit within twelve bytes of the end and take the byte-at-a-time words.
     const values = [v('mobile'), v('tv'), v('δέλτα'), v(''), v('mobile'), v('tv'), v('δέλτα'), v('')];
-    assert.equal(check(values, 0), 4);
+    assert.equal(checkBytesDictionary(values, 0), 4);
     const longer = [v('evt-0000abcd-x'), v('mobile'), v('evt-0000abcd-x'), v('mobile')];
-    assert.equal(check(longer, 0), 2);
+    assert.equal(checkBytesDictionary(longer, 0), 2);
   });
 
   it('keeps long values whose hashes collide apart (their bytes are compared, not only the hash)', () => {
     const [a, b] = collidingValues(2);
     assert.notDeepEqual(a, b);
-    assert.equal(check([a, b, a, b, b, a], 0), 2);
-    assert.equal(check([b, a, a], 5), 2);
+    assert.equal(checkBytesDictionary([a, b, a, b, b, a], 0), 2);
+    assert.equal(checkBytesDictionary([b, a, a], 5), 2);
   });
 
   it('gives up, rather than probe ever longer, when many values share one hash', () => {
@@ -112,7 +80,7 @@ describe('bytesDictionary', () => {
     const { offsets, bytes, slots } = layout(colliding, 0);
     assert.equal(bytesDictionary(offsets, bytes, slots), null);
     // Fewer than the probe limit still make a dictionary, one entry each.
-    assert.equal(check(colliding.slice(0, 40), 0), 40);
+    assert.equal(checkBytesDictionary(colliding.slice(0, 40), 0), 40);
   });
 
   it('gives up past DICTIONARY_BYTES of entries', () => {
