@@ -9,12 +9,10 @@
 // fresh table, in turn, the order reversed every other round. Loading takes ~45 s per GiB and this
 // machine's speed drifts within minutes, so this compares versions more closely than whole bench
 // runs. Topics, tables and extracted trees are removed at the end.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { loadRig } from '../test/helpers/index.ts';
 import { averageSize, sampleValues, SEED_POOL } from './lib/seed.ts';
 import { loadTopic } from './lib/load.ts';
@@ -23,8 +21,8 @@ import { runFloe, threadSummary } from './lib/floe.ts';
 import { BenchBucket } from './lib/tables.ts';
 import { throughput } from './lib/report.ts';
 import { parseOptions, type Format } from './lib/options.ts';
+import { extractAgentTree, resolveCommit, ROOT, TREES } from './lib/trees.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const USAGE = 'usage: node bench/ab.ts [--format json|avro|both] [--gib N] [--rounds N] [--out FILE] VERSION... (VERSION: a git revision or ".", optionally ":NAME=VALUE,...")';
 
 interface Version {
@@ -56,8 +54,8 @@ function parse(): { formats: Format[]; gib: number; rounds: number; out: string 
   return { formats: format === 'both' ? ['json', 'avro'] : [format as Format], gib, rounds, out: values.out ?? null, specs: positionals };
 }
 
-/** The version's `floe` entry point (its agent/ tree extracted under `trees`) and environment. */
-function prepare(spec: string, trees: string): Version {
+/** The version's `floe` entry point (its agent/ tree extracted under bench/.ab/) and environment. */
+function prepare(spec: string): Version {
   const colon = spec.indexOf(':');
   const rev = colon < 0 ? spec : spec.slice(0, colon);
   const env: Record<string, string> = {};
@@ -71,23 +69,17 @@ function prepare(spec: string, trees: string): Version {
   if (rev === '.') return { label: spec, cli: path.join(ROOT, 'agent/src/cli/main.ts'), env };
   let commit: string;
   try {
-    commit = execFileSync('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch {
-    fail(`${JSON.stringify(rev)} is not a git revision of this checkout`);
+    commit = resolveCommit(rev);
+  } catch (e) {
+    fail((e as Error).message);
   }
-  // Under the checkout, so the extracted sources resolve packages from its node_modules.
-  const dir = path.join(trees, commit);
-  mkdirSync(dir, { recursive: true });
-  const tar = execFileSync('git', ['archive', '--format=tar', commit, 'agent'], { cwd: ROOT, maxBuffer: 1 << 30 });
-  execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  return { label: spec, cli: path.join(dir, 'agent/src/cli/main.ts'), env };
+  return { label: spec, cli: path.join(extractAgentTree(commit, commit), 'agent/src/cli/main.ts'), env };
 }
 
 async function main(): Promise<void> {
   const o = parse();
   const defaults = parseOptions([], {}); // the agent settings and partitions of `npm run bench`
-  const trees = path.join(ROOT, 'bench', '.ab');
-  const versions = o.specs.map((s) => prepare(s, trees));
+  const versions = o.specs.map((s) => prepare(s));
   const rig = loadRig();
   const bucket = new BenchBucket(rig);
   const work = mkdtempSync(path.join(tmpdir(), 'floe-ab-'));
@@ -132,7 +124,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of cleanup) await c().catch(() => {});
     await bucket.deletePrefix(`bench/${runId}/`).catch(() => 0);
-    rmSync(trees, { recursive: true, force: true });
+    rmSync(TREES, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   }
   const median = (xs: number[]): number => {

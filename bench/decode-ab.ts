@@ -1,0 +1,176 @@
+// Same-process A/B of the decoders' fast path: the appends of `npm run bench`'s records into the
+// column builders (what an ingest worker does per record between parsing the Kafka batch and the
+// seal), for several agent versions loaded side by side in one process, in alternating slices.
+//
+//   node bench/decode-ab.ts [--format json|avro] [--slices N] [--records N] VERSION...
+//
+// VERSION is a git revision (its agent/ tree extracted into bench/.ab/) or "." for this checkout;
+// the same revision twice is two separate copies, for an A/A run that shows the tool's own spread.
+// The records are the bench's seed pool, and each version appends them with its own decoder and
+// ParquetFileBuilder.appendWith, then the Kafka columns as the worker does; a slice is --records
+// appends (default 100,000), then the builder's reset (nothing is encoded). Slices alternate
+// between the versions, the order reversed every other slice, so the machine's drift, which moves
+// whole-agent runs by tens of percent within minutes here, falls on all versions alike. The order in
+// which the versions are loaded alone moved A/A runs by up to 4 %, so each comparison runs in one
+// child process per rotation of that order and reports the mean of them, and each run's figures. Prints CPU nanoseconds per record. Not a test: run it by hand (needs no rig).
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { agentConfigYaml, sampleValues, SEED_POOL } from './lib/seed.ts';
+import type { Format } from './lib/options.ts';
+import { extractAgentTree, resolveCommit, ROOT } from './lib/trees.ts';
+import type { Column, Int32Column, Int64Column } from '../agent/src/parquet/columns.ts';
+
+const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--slices N] [--records N] VERSION... (VERSION: a git revision or ".")';
+
+function fail(message: string): never {
+  process.stderr.write(`bench/decode-ab: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function count(name: string, raw: string | undefined, fallback: number): number {
+  const n = Number(raw ?? fallback);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a whole number from 1, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { format: { type: 'string' }, slices: { type: 'string' }, records: { type: 'string' } } });
+} catch (e) {
+  fail((e as Error).message);
+}
+const rawFormat = parsed.values.format ?? 'avro';
+if (rawFormat !== 'json' && rawFormat !== 'avro') fail(`--format must be json or avro, got ${JSON.stringify(rawFormat)}`);
+const format: Format = rawFormat;
+const slices = count('slices', parsed.values.slices, 40);
+const perSlice = count('records', parsed.values.records, 100_000);
+if (parsed.positionals.length < 2) fail(`name at least two versions, got ${parsed.positionals.length}`);
+
+// The records, one after the other in shared memory as a worker receives a fetched chunk, and the
+// table's configuration (made in the child processes only).
+let values: Buffer[] = [];
+let buf: Uint8Array = new Uint8Array(0);
+let starts = new Int32Array(0);
+let yaml = '';
+
+function prepareRecords(): void {
+  values = sampleValues(format, SEED_POOL);
+  buf = new Uint8Array(new SharedArrayBuffer(values.reduce((a, v) => a + v.length, 0)));
+  starts = new Int32Array(values.length + 1);
+  for (let i = 0, at = 0; i < values.length; i++) {
+    starts[i] = at;
+    buf.set(values[i], at);
+    at += values[i].length;
+    starts[i + 1] = at;
+  }
+  yaml = agentConfigYaml(format, 't', 'file:///tmp/floe-decode-ab', { flushMaxBytes: 64 << 20, flushMaxRecords: 1e7, flushIntervalSeconds: 10, compaction: false });
+}
+
+interface Side {
+  label: string;
+  /** Appends n records, then resets the builder. */
+  run(n: number): void;
+  cpuMs: number;
+  records: number;
+}
+
+async function load(label: string, root: string): Promise<Side> {
+  const src = (p: string) => import(pathToFileURL(path.join(root, 'agent/src', p)).href);
+  const { loadConfig, tableSchema } = await src('config/index.ts');
+  const { createDecoder } = await src('decode/decoder.ts');
+  const { tableSchema: withKafkaColumns } = await src('ingest/tables.ts');
+  const { ParquetFileBuilder } = await src('parquet/writer.ts');
+  const declared = tableSchema(loadConfig(yaml).tables[0]);
+  const decoder = createDecoder(format, declared);
+  if (!decoder.appendTo) fail(`${label}: the ${format} decoder has no fast path for the bench's table`);
+  const builder = new ParquetFileBuilder(withKafkaColumns(declared));
+  const kafka = declared.fields.length;
+  let start = 0;
+  let end = 0;
+  let offset = 0;
+  // As IngestShard.chunk's fill: the declared columns, then partition, offset and timestamp.
+  const fill = (columns: readonly Column[]): boolean => {
+    if (!decoder.appendTo(buf, start, end, columns)) return false;
+    (columns[kafka] as Int32Column).append(3);
+    (columns[kafka + 1] as Int64Column).appendNumber(offset);
+    (columns[kafka + 2] as Int64Column).appendNumber(1_764_000_000_000_000 + offset);
+    return true;
+  };
+  return {
+    label,
+    run(n) {
+      for (let k = 0; k < n; k++, offset++) {
+        const i = offset % values.length;
+        start = starts[i];
+        end = starts[i + 1];
+        if (!builder.appendWith(fill)) throw new Error(`${label} declined seed record ${i}`);
+      }
+      builder.reset();
+    },
+    cpuMs: 0,
+    records: 0,
+  };
+}
+
+/** A version: its place on the command line, its label and the folder holding its agent/ tree. */
+interface Version {
+  id: number;
+  label: string;
+  root: string;
+}
+
+/** One child's run: the versions loaded in the given order; prints each one's ns per record. */
+async function child(versions: Version[]): Promise<void> {
+  prepareRecords();
+  const sides: Side[] = [];
+  for (const v of versions) sides.push(await load(v.label, v.root));
+  for (const s of sides) for (let w = 0; w < 10; w++) s.run(perSlice); // warm-up: every version's code optimised
+  for (let r = 0; r < slices; r++) {
+    for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const t = process.cpuUsage();
+      s.run(perSlice);
+      const u = process.cpuUsage(t);
+      s.cpuMs += (u.user + u.system) / 1000;
+      s.records += perSlice;
+    }
+  }
+  process.stdout.write(`${JSON.stringify(sides.map((s, k) => ({ id: versions[k].id, nsPerRecord: (s.cpuMs * 1e6) / s.records })))}\n`);
+}
+
+const CHILD = 'FLOE_DECODE_AB_CHILD';
+if (process.env[CHILD]) {
+  await child(JSON.parse(process.env[CHILD]));
+} else {
+  const dirs: string[] = [];
+  try {
+    const versions: Version[] = parsed.positionals.map((spec, k) => {
+      if (spec === '.') return { id: k, label: spec, root: ROOT };
+      let commit: string;
+      try {
+        commit = resolveCommit(spec);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      const root = extractAgentTree(commit, `decode-${process.pid}-${k}`);
+      dirs.push(root);
+      return { id: k, label: spec, root };
+    });
+    const runs: Array<Array<{ id: number; nsPerRecord: number }>> = [];
+    for (let k = 0; k < versions.length; k++) {
+      const order = [...versions.slice(k), ...versions.slice(0, k)];
+      const out = execFileSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: { ...process.env, [CHILD]: JSON.stringify(order) }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+      runs.push(JSON.parse(out.trim().split('\n').pop()!));
+      console.log(`decode-ab ${format}, loaded in the order ${order.map((v) => v.label).join(', ')}: ${runs[k].map((r) => `${versions[r.id].label} ${r.nsPerRecord.toFixed(1)}`).join(', ')} ns/record`);
+    }
+    console.log(`decode-ab ${format}: ${slices} slices of ${perSlice} records per version and run; mean of the runs:`);
+    for (const v of versions) {
+      const mine = runs.map((run) => run.find((r) => r.id === v.id)!.nsPerRecord);
+      console.log(`${v.label.padEnd(12)} ${(mine.reduce((x, y) => x + y, 0) / mine.length).toFixed(1)} ns/record`);
+    }
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
