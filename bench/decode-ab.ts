@@ -1,18 +1,23 @@
-// Same-process A/B of the decoders' fast path: the appends of `npm run bench`'s records into the
-// column builders (what an ingest worker does per record between parsing the Kafka batch and the
-// seal), for several agent versions loaded side by side in one process, in alternating slices.
+// Same-process A/B of an ingest worker's two phases on `npm run bench`'s records, for several agent
+// versions loaded side by side in one process, in alternating slices:
+//   append: the decoders' fast path, records into the column builders (what a worker does per
+//           record between parsing the Kafka batch and the seal);
+//   seal:   the Parquet encoding of those columns (ParquetFileBuilder.finish).
 //
-//   node bench/decode-ab.ts [--format json|avro] [--slices N] [--records N] VERSION...
+//   node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] VERSION...
 //
 // VERSION is a git revision (its agent/ tree extracted into bench/.ab/) or "." for this checkout;
 // the same revision twice is two separate copies, for an A/A run that shows the tool's own spread.
-// The records are the bench's seed pool, and each version appends them with its own decoder and
-// ParquetFileBuilder.appendWith, then the Kafka columns as the worker does; a slice is --records
-// appends (default 100,000), then the builder's reset (nothing is encoded). Slices alternate
-// between the versions, the order reversed every other slice, so the machine's drift, which moves
+// The records are the bench's seed pool (--pool distinct seed records, 20,000 as in the bench, which
+// cycles through them; a larger pool repeats less within a file), and each version appends them with its own decoder and
+// ParquetFileBuilder.appendWith, then the Kafka columns as the worker does. A slice is --records
+// appends (100,000 by default; 300,000 for seal, about a file of the bench's), then, for seal, the
+// encoding, then the builder's reset; only the phase's CPU time counts. Slices alternate between
+// the versions, the order reversed every other slice, so the machine's drift, which moves
 // whole-agent runs by tens of percent within minutes here, falls on all versions alike. The order in
 // which the versions are loaded alone moved A/A runs by up to 4 %, so each comparison runs in one
-// child process per rotation of that order and reports the mean of them, and each run's figures. Prints CPU nanoseconds per record. Not a test: run it by hand (needs no rig).
+// child process per rotation of that order and reports the mean of them, and each run's figures.
+// Prints CPU nanoseconds per record. Not a test: run it by hand (needs no rig).
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
@@ -23,7 +28,7 @@ import type { Format } from './lib/options.ts';
 import { extractAgentTree, resolveCommit, ROOT } from './lib/trees.ts';
 import type { Column, Int32Column, Int64Column } from '../agent/src/parquet/columns.ts';
 
-const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--slices N] [--records N] VERSION... (VERSION: a git revision or ".")';
+const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] VERSION... (VERSION: a git revision or ".")';
 
 function fail(message: string): never {
   process.stderr.write(`bench/decode-ab: ${message}\n${USAGE}\n`);
@@ -38,15 +43,18 @@ function count(name: string, raw: string | undefined, fallback: number): number 
 
 let parsed;
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { format: { type: 'string' }, slices: { type: 'string' }, records: { type: 'string' } } });
+  parsed = parseArgs({ allowPositionals: true, options: { format: { type: 'string' }, phase: { type: 'string' }, slices: { type: 'string' }, records: { type: 'string' }, pool: { type: 'string' } } });
 } catch (e) {
   fail((e as Error).message);
 }
 const rawFormat = parsed.values.format ?? 'avro';
 if (rawFormat !== 'json' && rawFormat !== 'avro') fail(`--format must be json or avro, got ${JSON.stringify(rawFormat)}`);
 const format: Format = rawFormat;
-const slices = count('slices', parsed.values.slices, 40);
-const perSlice = count('records', parsed.values.records, 100_000);
+const phase = parsed.values.phase ?? 'append';
+if (phase !== 'append' && phase !== 'seal') fail(`--phase must be append or seal, got ${JSON.stringify(phase)}`);
+const slices = count('slices', parsed.values.slices, phase === 'append' ? 40 : 20);
+const perSlice = count('records', parsed.values.records, phase === 'append' ? 100_000 : 300_000);
+const pool = count('pool', parsed.values.pool, SEED_POOL);
 if (parsed.positionals.length < 2) fail(`name at least two versions, got ${parsed.positionals.length}`);
 
 // The records, one after the other in shared memory as a worker receives a fetched chunk, and the
@@ -57,7 +65,7 @@ let starts = new Int32Array(0);
 let yaml = '';
 
 function prepareRecords(): void {
-  values = sampleValues(format, SEED_POOL);
+  values = sampleValues(format, pool);
   buf = new Uint8Array(new SharedArrayBuffer(values.reduce((a, v) => a + v.length, 0)));
   starts = new Int32Array(values.length + 1);
   for (let i = 0, at = 0; i < values.length; i++) {
@@ -71,10 +79,15 @@ function prepareRecords(): void {
 
 interface Side {
   label: string;
-  /** Appends n records, then resets the builder. */
-  run(n: number): void;
+  /** Appends n records, encodes them if the phase is `seal`, resets the builder; returns the CPU ms of the phase. */
+  run(n: number): number;
   cpuMs: number;
   records: number;
+}
+
+function cpuMsSince(t: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(t);
+  return (u.user + u.system) / 1000;
 }
 
 async function load(label: string, root: string): Promise<Side> {
@@ -96,19 +109,27 @@ async function load(label: string, root: string): Promise<Side> {
     if (!decoder.appendTo(buf, start, end, columns)) return false;
     (columns[kafka] as Int32Column).append(3);
     (columns[kafka + 1] as Int64Column).appendNumber(offset);
-    (columns[kafka + 2] as Int64Column).appendNumber(1_764_000_000_000_000 + offset);
+    // The bench loads ~640 records a millisecond: as many share a timestamp.
+    (columns[kafka + 2] as Int64Column).appendNumber(1_764_000_000_000_000 + Math.floor(offset / 640) * 1000);
     return true;
   };
   return {
     label,
     run(n) {
+      let t = process.cpuUsage();
       for (let k = 0; k < n; k++, offset++) {
         const i = offset % values.length;
         start = starts[i];
         end = starts[i + 1];
         if (!builder.appendWith(fill)) throw new Error(`${label} declined seed record ${i}`);
       }
+      if (phase === 'seal') {
+        t = process.cpuUsage();
+        builder.finish();
+      }
+      const ms = cpuMsSince(t);
       builder.reset();
+      return ms;
     },
     cpuMs: 0,
     records: 0,
@@ -130,10 +151,7 @@ async function child(versions: Version[]): Promise<void> {
   for (const s of sides) for (let w = 0; w < 10; w++) s.run(perSlice); // warm-up: every version's code optimised
   for (let r = 0; r < slices; r++) {
     for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
-      const t = process.cpuUsage();
-      s.run(perSlice);
-      const u = process.cpuUsage(t);
-      s.cpuMs += (u.user + u.system) / 1000;
+      s.cpuMs += s.run(perSlice);
       s.records += perSlice;
     }
   }
@@ -163,9 +181,9 @@ if (process.env[CHILD]) {
       const order = [...versions.slice(k), ...versions.slice(0, k)];
       const out = execFileSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: { ...process.env, [CHILD]: JSON.stringify(order) }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
       runs.push(JSON.parse(out.trim().split('\n').pop()!));
-      console.log(`decode-ab ${format}, loaded in the order ${order.map((v) => v.label).join(', ')}: ${runs[k].map((r) => `${versions[r.id].label} ${r.nsPerRecord.toFixed(1)}`).join(', ')} ns/record`);
+      console.log(`decode-ab ${format} ${phase}, loaded in the order ${order.map((v) => v.label).join(', ')}: ${runs[k].map((r) => `${versions[r.id].label} ${r.nsPerRecord.toFixed(1)}`).join(', ')} ns/record`);
     }
-    console.log(`decode-ab ${format}: ${slices} slices of ${perSlice} records per version and run; mean of the runs:`);
+    console.log(`decode-ab ${format} ${phase}: ${slices} slices of ${perSlice} records per version and run; mean of the runs:`);
     for (const v of versions) {
       const mine = runs.map((run) => run.find((r) => r.id === v.id)!.nsPerRecord);
       console.log(`${v.label.padEnd(12)} ${(mine.reduce((x, y) => x + y, 0) / mine.length).toFixed(1)} ns/record`);
