@@ -198,6 +198,11 @@ export abstract class Leaf implements Column {
   length = 0;
   /** NaN values appended (float and double). */
   nans = 0;
+  /**
+   * Column chunks the encoder writes PLAIN before it tries a dictionary again, after one was given
+   * up (encode.ts DICTIONARY_RETRY). Kept across files: a builder is reused for the next batch.
+   */
+  plainChunks = 0;
   protected readonly validity = new Validity();
 
   constructor(fieldId: number, type: PrimitiveType, nullable: boolean, bounded: boolean) {

@@ -485,6 +485,26 @@ function buildDictionary(src: LeafSource, slots: Int32Array): Dictionary | null 
 }
 
 /**
+ * Column chunks written PLAIN after one whose dictionary was given up, before the next try: a
+ * column whose values were too distinct for a dictionary usually stays so (Kafka offsets, ids), and
+ * the try costs most of a dictionary's build before it is given up (the bench's `_kafka_offset`:
+ * 4 % of the Avro seal, bench/decode-ab.ts --phase seal). A column that changes is tried again
+ * within this many files.
+ */
+export const DICTIONARY_RETRY = 7;
+
+/** The dictionary of a column chunk, or null (PLAIN): buildDictionary, unless the leaf's last try failed. */
+function chunkDictionary(leaf: Leaf, src: LeafSource, slots: Int32Array): Dictionary | null {
+  if (leaf.plainChunks > 0) {
+    leaf.plainChunks--;
+    return null;
+  }
+  const dict = buildDictionary(src, slots);
+  if (dict === null && slots.length > 0 && src.kind !== 'boolean' && src.kind !== 'fixed' && src.kind !== 'decimal') leaf.plainChunks = DICTIONARY_RETRY;
+  return dict;
+}
+
+/**
  * MurmurHash3's finaliser: every bit of the input moves every bit of the table index. With one
  * multiply less, runs of consecutive integers (Kafka offsets) formed clusters in the table: a
  * probe passed 64 slots in the bench's `_kafka_offset`, and its lookups cost 26 instead of 22 ns.
@@ -1314,7 +1334,7 @@ export class ParquetEncoder {
     const nv = slots.length;
     this.rawPages = 0;
     const meta: ChunkMeta = { plan, entries: n, nulls: n - nv, dictionaryOffset: -1, dataOffset: 0, compressed: 0, uncompressed: 0, dictionary: false };
-    const dict = buildDictionary(src, slots);
+    const dict = chunkDictionary(plan.leaf, src, slots);
     const sink = this.sink;
     const add = ([c, u]: [number, number]): void => {
       meta.compressed += c;

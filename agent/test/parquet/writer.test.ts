@@ -1,7 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParquetFileBuilder, resolveParquetFileOptions, parquetOptionsFromEnv, type ParquetFileResult } from '../../src/parquet/writer.ts';
-import { DICTIONARY_BYTES, PAGE_ENTRIES, STAT_BYTES } from '../../src/parquet/encode.ts';
+import { DICTIONARY_BYTES, DICTIONARY_RETRY, PAGE_ENTRIES, STAT_BYTES } from '../../src/parquet/encode.ts';
 import { readRows } from '../../src/maintenance/rows.ts';
 import { serializeBound } from '../../src/schema/bounds.ts';
 import type { IcebergType, NestedField, Row, Schema, Value } from '../../src/schema/types.ts';
@@ -479,6 +479,41 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     assert.equal(s.maxValues.get(7), 1);
     assert.deepEqual(toNumbers(s.valueCounts), seen.pyiceberg.stats.value_counts);
     assert.deepEqual(toNumbers(s.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
+  });
+
+  it('writes a column PLAIN for DICTIONARY_RETRY files after its dictionary was given up, then tries again', async () => {
+    const schema: Schema = {
+      type: 'struct',
+      'schema-id': 0,
+      fields: [
+        { id: 1, name: 'low', required: true, type: 'string' },
+        { id: 2, name: 'seq', required: true, type: 'long' },
+      ],
+    };
+    // The builder is reused from file to file, as the ingest batches reuse theirs.
+    const builder = new ParquetFileBuilder(schema);
+    const file = (n: number, seq: (i: number) => bigint): { rows: Row[]; result: ParquetFileResult } => {
+      builder.reset();
+      const rows: Row[] = Array.from({ length: n }, (_, i) => ({ low: ['a', 'b', 'c'][i % 3], seq: seq(i) }));
+      for (const row of rows) builder.append(row);
+      return { rows, result: builder.finish() };
+    };
+    const dictionaryOf = async ({ rows, result }: { rows: Row[]; result: ParquetFileResult }): Promise<Record<string, boolean>> => {
+      const seen = await readBack(result.bytes, schema);
+      assert.deepEqual(seen.pyarrow.rows, canonRows(schema, rows));
+      assert.deepEqual(seen.duckdb.rows, canonRows(schema, rows));
+      return Object.fromEntries(seen.pyarrow.row_groups[0].columns.map((c) => [c.path, c.dictionary_page_offset !== null && c.encodings.includes('RLE_DICTIONARY')]));
+    };
+    // More distinct 8-byte values than a dictionary of DICTIONARY_BYTES holds: given up.
+    const n = DICTIONARY_BYTES / 8 + 1000;
+    assert.deepEqual(await dictionaryOf(file(n, (i) => BigInt(i) * 7919n)), { low: true, seq: false });
+    // Then DICTIONARY_RETRY files whose `seq` would fit one are PLAIN all the same; `low` keeps its dictionary.
+    for (let k = 0; k < DICTIONARY_RETRY; k++) {
+      const next = file(1000, (i) => BigInt(i % 4));
+      if (k === 0 || k === DICTIONARY_RETRY - 1) assert.deepEqual(await dictionaryOf(next), { low: true, seq: false }, `file ${k + 2}`);
+    }
+    // The next one tries, and keeps, a dictionary.
+    assert.deepEqual(await dictionaryOf(file(1000, (i) => BigInt(i % 4))), { low: true, seq: true });
   });
 
   it('leaves Parquet min/max out for byte arrays longer than STAT_BYTES, but keeps the Iceberg bounds', async () => {
