@@ -43,7 +43,7 @@ const PAGE_BYTES = 1 << 20;
  * pages of small values (dictionary indices, levels). Each page costs a fixed ~30-40 µs (mostly
  * zstd's context and node:zlib's stream object), whatever its size; at 20,000 entries, the limit
  * arrow-rs and parquet-mr set for the granularity of a page index (not written here), the bench's
- * Avro seal took ~9 % more CPU (bench/decode-ab.ts --phase seal).
+ * Avro seal took 11-16 % more CPU (bench/decode-ab.ts --phase seal).
  */
 export const PAGE_ENTRIES = PAGE_BYTES / 8;
 export const DICTIONARY_BYTES = 1 << 20;
@@ -487,9 +487,9 @@ function buildDictionary(src: LeafSource, slots: Int32Array): Dictionary | null 
 /**
  * Column chunks written PLAIN after one whose dictionary was given up, before the next try: a
  * column whose values were too distinct for a dictionary usually stays so (Kafka offsets, ids), and
- * the try costs most of a dictionary's build before it is given up (the bench's `_kafka_offset`:
- * 4 % of the Avro seal, bench/decode-ab.ts --phase seal). A column that changes is tried again
- * within this many files.
+ * the try costs most of a dictionary's build before it is given up (a `_kafka_offset` of distinct
+ * values: 4-5 % of the Avro seal in bench/decode-ab.ts --phase seal). A column that changes is
+ * tried again within this many files.
  */
 export const DICTIONARY_RETRY = 7;
 
