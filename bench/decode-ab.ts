@@ -8,16 +8,17 @@
 //
 // VERSION is a git revision (its agent/ tree extracted into bench/.ab/) or "." for this checkout;
 // the same revision twice is two separate copies, for an A/A run that shows the tool's own spread.
-// The records are the bench's seed pool (--pool distinct seed records, 20,000 as in the bench, which
-// cycles through them; a larger pool repeats less within a file), and each version appends them with its own decoder and
-// ParquetFileBuilder.appendWith, then the Kafka columns as the worker does. A slice is --records
-// appends (100,000 by default; 300,000 for seal, about a file of the bench's), then, for seal, the
-// encoding, then the builder's reset; only the phase's CPU time counts. Slices alternate between
-// the versions, the order reversed every other slice, so the machine's drift, which moves
-// whole-agent runs by tens of percent within minutes here, falls on all versions alike. The order in
-// which the versions are loaded alone moved A/A runs by up to 4 %, so each comparison runs in one
-// child process per rotation of that order and reports the mean of them, and each run's figures.
-// Prints CPU nanoseconds per record. Not a test: run it by hand (needs no rig).
+// The records are the bench's seed records (--pool of them, 20,000 as in the bench, which cycles
+// through them; a larger pool repeats less within a file), and each version appends them with its
+// own decoder and ParquetFileBuilder.appendWith, then the Kafka columns as the worker does (one
+// partition's: its offsets distinct, a timestamp shared by 640 records as the bench loads them). A
+// slice is --records appends (100,000 by default; 300,000 for seal, about a file of the bench's),
+// then, for seal, the encoding, then the builder's reset; only the phase's CPU time counts. Slices
+// alternate between the versions, the order reversed every other slice, so the machine's drift,
+// which moves whole-agent runs by tens of percent within minutes here, falls on all versions alike.
+// The order in which the versions are loaded alone moved A/A runs by up to 4 %, so each comparison
+// runs in one child process per rotation of that order and reports the mean of them, and each
+// run's figures. Prints CPU nanoseconds per record. Not a test: run it by hand (needs no rig).
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
