@@ -12,7 +12,7 @@
 // the age from the first chunk of the batch; the offsets a batch covers are kept there too.
 
 import type { Row, Schema } from '../schema/types.ts';
-import { ParquetFileBuilder } from '../parquet/writer.ts';
+import { ParquetFileBuilder, type ParquetFileOptions } from '../parquet/writer.ts';
 
 export interface FlushPolicy {
   maxBytes: number;
@@ -32,6 +32,8 @@ export interface OffsetRange {
  */
 export class TableBatch {
   readonly schema: Schema;
+  /** Options of the Parquet files (the agent's `FLOE_PARQUET_*`). */
+  readonly parquet: ParquetFileOptions;
   readonly files = new Map<string, { partitionValue: number | null; builder: ParquetFileBuilder }>();
   records = 0;
   /** Kafka key+value bytes of the records that became these rows. */
@@ -41,8 +43,9 @@ export class TableBatch {
   #lastValue: number | null | undefined = undefined;
   #lastBuilder: ParquetFileBuilder | null = null;
 
-  constructor(schema: Schema, spare: ParquetFileBuilder[] = []) {
+  constructor(schema: Schema, parquet: ParquetFileOptions = {}, spare: ParquetFileBuilder[] = []) {
     this.schema = schema;
+    this.parquet = parquet;
     this.#spare = spare;
   }
 
@@ -52,7 +55,7 @@ export class TableBatch {
    * not kept, so a burst over several hours holds its memory for one batch only.
    */
   next(): TableBatch {
-    return new TableBatch(this.schema, [...this.files.values()].map((f) => f.builder));
+    return new TableBatch(this.schema, this.parquet, [...this.files.values()].map((f) => f.builder));
   }
 
   add(row: Row, partitionValue: number | null, rawBytes: number): void {
@@ -68,7 +71,7 @@ export class TableBatch {
     const k = partitionValue === null ? '' : String(partitionValue);
     let f = this.files.get(k);
     if (!f) {
-      f = { partitionValue, builder: this.#spare.pop()?.reset() ?? new ParquetFileBuilder(this.schema) };
+      f = { partitionValue, builder: this.#spare.pop()?.reset() ?? new ParquetFileBuilder(this.schema, this.parquet) };
       this.files.set(k, f);
     }
     this.#lastValue = partitionValue;

@@ -13,6 +13,7 @@ import { ConfigError, FloeError } from '../errors.ts';
 import { Agent } from '../agent.ts';
 import { createLogger } from '../log.ts';
 import { fetchScavengeMiBFromEnv, setFetchScavengeMiB } from '../source/scavenge.ts';
+import { checkParquetEnv } from '../parquet/writer.ts';
 
 const usage = `usage:
   floe agent --config FILE [--listen HOST:PORT]
@@ -27,6 +28,10 @@ environment:
   FLOE_HEAP_GROWING_PERCENT  V8's heap growing factor for the agent process, 0 for V8's own (default 300)
   FLOE_CONCURRENT_RECOMPILATION  1: ingest workers compile optimised code on V8's background threads (default 0: themselves)
   FLOE_FETCH_SCAVENGE_MIB  MiB fetched between two young-generation collections of the fetching thread, 0 for none (default 32)
+  FLOE_PARQUET_COMPRESSION  zstd | snappy | uncompressed (default zstd)
+  FLOE_PARQUET_ROW_GROUP_ROWS  rows per row group at most (default 1048576)
+  FLOE_PARQUET_PAGE_ENTRIES  level entries per data page at most (default 131072; 20000 as arrow-rs)
+  FLOE_PARQUET_BOUND_TRUNCATE_LENGTH  characters kept in string bounds (default 16)
   FLOE_V8_FLAGS    more V8 flags for the agent and its workers, e.g. "--perf-basic-prof --trace-gc" (diagnosis)
   TABLEFLOW_*      credentials named by *_env fields of the configuration
   AWS_*            S3 endpoint, region and keys (AWS SDK standard variables)
@@ -95,6 +100,12 @@ async function agent(args: string[]): Promise<number> {
     return 2;
   }
   setFetchScavengeMiB(scavengeMiB);
+  // The ingest workers and the compaction read them as they make files: a wrong one would fail every batch.
+  const parquet = checkParquetEnv(process.env);
+  if (typeof parquet === 'string') {
+    process.stderr.write(`floe agent: ${parquet}\n`);
+    return 2;
+  }
   let config;
   try {
     config = await loadConfigFile(file);

@@ -34,6 +34,7 @@ import { TableSink, type SinkCommitResult } from './sink.ts';
 import { DLQ_SCHEMA } from './tables.ts';
 import { IngestShards, ingestWorkerCount, type Sealed } from './shards.ts';
 import { directDecodeFromEnv } from './worker.ts';
+import { parquetOptionsFromEnv } from '../parquet/writer.ts';
 
 export interface PipelineOptions {
   tableName: string;
@@ -149,7 +150,7 @@ export class TablePipeline {
     this.#resetPositions();
     const o = this.opts;
     this.#shards = new IngestShards(
-      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning, directDecode: directDecodeFromEnv() },
+      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning, directDecode: directDecodeFromEnv(), parquet: parquetOptionsFromEnv() },
       o.workers ?? ingestWorkerCount(),
       (message) => this.#workerFailed(message),
     );

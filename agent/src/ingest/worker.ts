@@ -23,7 +23,7 @@ import { createDecoder } from '../decode/decoder.ts';
 import { DecodeError } from '../errors.ts';
 import { TableBatch } from '../batch/batch.ts';
 import { forEachRecordIn, RECORD_TIMESTAMP, type AbortedTransaction } from '../source/records.ts';
-import type { ParquetFileResult } from '../parquet/writer.ts';
+import type { ParquetFileOptions, ParquetFileResult } from '../parquet/writer.ts';
 import { dlqRow, KAFKA_COLUMNS } from './tables.ts';
 import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
 
@@ -40,6 +40,8 @@ export interface WorkerSpec {
   partitioning: 'unpartitioned' | 'hour';
   /** Whether to use the decoder's fast path where it has one (env FLOE_DIRECT_DECODE=0 turns it off). @default true */
   directDecode?: boolean;
+  /** Options of the Parquet files (the agent's `FLOE_PARQUET_*`, checked at start). @default {} */
+  parquet?: ParquetFileOptions;
 }
 
 export type ToWorker =
@@ -87,8 +89,8 @@ export class IngestShard {
     const kafkaTail = fields.length === d + KAFKA_COLUMNS.length && KAFKA_COLUMNS.every((k, i) => fields[d + i].name === k.name);
     const direct = spec.directDecode !== false && kafkaTail ? decoder.appendTo : undefined;
     this.#direct = direct ? direct.bind(decoder) : null;
-    this.#main = new TableBatch(spec.schema);
-    this.#dlq = spec.dlqSchema ? new TableBatch(spec.dlqSchema) : null;
+    this.#main = new TableBatch(spec.schema, spec.parquet);
+    this.#dlq = spec.dlqSchema ? new TableBatch(spec.dlqSchema, spec.parquet) : null;
   }
 
   /** Parses and buffers one chunk; returns what the open batch now holds. */
@@ -202,8 +204,8 @@ export class IngestShard {
   }
 
   reset(): void {
-    this.#main = new TableBatch(this.spec.schema);
-    this.#dlq = this.spec.dlqSchema ? new TableBatch(this.spec.dlqSchema) : null;
+    this.#main = new TableBatch(this.spec.schema, this.spec.parquet);
+    this.#dlq = this.spec.dlqSchema ? new TableBatch(this.spec.dlqSchema, this.spec.parquet) : null;
   }
 }
 

@@ -39,7 +39,7 @@ export type Codec = 'zstd' | 'snappy' | 'uncompressed';
 
 const PAGE_BYTES = 1 << 20;
 /**
- * Entries per page at most: as many 8-byte values as PAGE_BYTES holds, so the limit binds only
+ * Entries per page at most by default: as many 8-byte values as PAGE_BYTES holds, so the limit binds only
  * pages of small values (dictionary indices, levels). Each page costs a fixed ~30-40 µs (mostly
  * zstd's context and node:zlib's stream object), whatever its size; at 20,000 entries, the limit
  * arrow-rs and parquet-mr set for the granularity of a page index (not written here), the bench's
@@ -86,6 +86,8 @@ const CODEC_IDS: Record<Codec, number> = { uncompressed: 0, snappy: 1, zstd: 6 }
 
 export interface EncodeOptions {
   rowGroupRows: number;
+  /** Level entries per data page at most (PAGE_ENTRIES unless the writer's options say otherwise). */
+  pageEntries?: number;
   /** Footer key/value metadata (e.g. ARROW:schema). */
   keyValues: ReadonlyArray<readonly [string, string]>;
   createdBy: string;
@@ -1243,18 +1245,18 @@ interface ChunkMeta {
 const PAGE_END = { entries: 0, values: 0 };
 
 /**
- * Ends the page that starts at entry `e` (value `v`) at a row boundary once it holds PAGE_ENTRIES
+ * Ends the page that starts at entry `e` (value `v`) at a row boundary once it holds `pageEntries`
  * entries or PAGE_BYTES of values (4 bytes each for dictionary indices), into PAGE_END. A function
  * of its own, not a loop inside chunk()'s loop over pages: V8 leaves on-stack-replaced code of an
  * inner loop by deoptimising, and did so at every page.
  */
-function pageEnd(levels: Levels, maxDef: number, indices: boolean, src: LeafSource, e: number, v: number): void {
+function pageEnd(levels: Levels, maxDef: number, indices: boolean, src: LeafSource, e: number, v: number, pageEntries: number): void {
   const { n, def, rep, slots } = levels;
   let pe = e;
   let pv = v;
   let bytes = 0;
   while (pe < n) {
-    if (pe > e && (rep === null || rep[pe] === 0) && (pe - e >= PAGE_ENTRIES || bytes >= PAGE_BYTES)) break;
+    if (pe > e && (rep === null || rep[pe] === 0) && (pe - e >= pageEntries || bytes >= PAGE_BYTES)) break;
     if (def === null || def[pe] === maxDef) {
       bytes += indices ? 4 : plainSize(src, slots[pv]);
       pv++;
@@ -1327,7 +1329,7 @@ export class ParquetEncoder {
   }
 
   /** One column chunk of rows [from, to). */
-  chunk(plan: LeafPlan, from: number, to: number): ChunkMeta {
+  chunk(plan: LeafPlan, from: number, to: number, pageEntries: number): ChunkMeta {
     const src = plan.leaf.source();
     const levels = computeLevels(plan, from, to);
     const { n, def, rep, slots } = levels;
@@ -1369,13 +1371,13 @@ export class ParquetEncoder {
     let e = 0;
     let v = 0;
     do {
-      // A page ends at a row boundary once it holds PAGE_ENTRIES entries or PAGE_BYTES of values.
+      // A page ends at a row boundary once it holds pageEntries entries or PAGE_BYTES of values.
       let pe: number;
       let pv: number;
       if (rep === null && def === null && dict !== null) {
-        pe = pv = Math.min(n, e + PAGE_ENTRIES); // one value per entry, ~4 bytes each at most
+        pe = pv = Math.min(n, e + pageEntries); // one value per entry, ~4 bytes each at most
       } else {
-        pageEnd(levels, plan.maxDef, dict !== null, src, e, v);
+        pageEnd(levels, plan.maxDef, dict !== null, src, e, v, pageEntries);
         pe = PAGE_END.entries;
         pv = PAGE_END.values;
       }
@@ -1409,7 +1411,7 @@ export class ParquetEncoder {
     const groups: RowGroupMeta[] = [];
     for (let from = 0; from < rows; from += options.rowGroupRows) {
       const to = Math.min(rows, from + options.rowGroupRows);
-      groups.push({ rows: to - from, chunks: plans.map((p) => this.chunk(p, from, to)) });
+      groups.push({ rows: to - from, chunks: plans.map((p) => this.chunk(p, from, to, options.pageEntries ?? PAGE_ENTRIES)) });
     }
     const footer = this.footer({ bytes: schemaWriter.bytes(), count: elements.count, fields: schema.fields.length, leaves: plans.length }, rows, groups, options);
     this.emit(footer);

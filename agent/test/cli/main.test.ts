@@ -60,6 +60,23 @@ test('agent fails if FLOE_FETCH_SCAVENGE_MIB is not a whole number of MiB from 0
   }
 });
 
+test('agent fails if a FLOE_PARQUET_* variable is wrong, naming it and the value', () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ FLOE_PARQUET_PAGE_ENTRIES: 'abc' }, 'FLOE_PARQUET_PAGE_ENTRIES must be an integer from 1 to 2147483647, got "abc"'],
+    [{ FLOE_PARQUET_PAGE_ENTRIES: '0' }, 'FLOE_PARQUET_PAGE_ENTRIES must be an integer from 1 to 2147483647, got "0"'],
+    [{ FLOE_PARQUET_COMPRESSION: 'lz4' }, 'FLOE_PARQUET_COMPRESSION must be one of zstd, snappy, uncompressed, got "lz4"'],
+    [
+      { FLOE_PARQUET_ROW_GROUP_ROWS: '-5', FLOE_PARQUET_BOUND_TRUNCATE_LENGTH: '1.5' },
+      'FLOE_PARQUET_ROW_GROUP_ROWS must be a positive integer, got "-5"; FLOE_PARQUET_BOUND_TRUNCATE_LENGTH must be a positive integer, got "1.5"',
+    ],
+  ];
+  for (const [env, message] of cases) {
+    const r = floe(['agent', '--config', CONFIG], env);
+    assert.equal(r.status, 2, `${JSON.stringify(env)}: ${r.stderr}`);
+    assert.equal(r.stderr, `floe agent: ${message}\n`);
+  }
+});
+
 test('agent fails if FLOE_V8_FLAGS holds anything but V8 flags, naming it; known flags, also with no- or _ spelled, pass', () => {
   for (const bad of ['trace-gc', '--no-such-v8-flag', '--', '-x', '--trace-gc;rm']) {
     const r = floe(['agent', '--config', CONFIG], { FLOE_V8_FLAGS: `--trace-gc ${bad}` });

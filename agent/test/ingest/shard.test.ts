@@ -9,6 +9,7 @@ import { IngestShard, type WorkerSpec } from '../../src/ingest/worker.ts';
 import { DLQ_SCHEMA, tableSchema } from '../../src/ingest/tables.ts';
 import { avroEncoderFor } from '../../src/decode/index.ts';
 import type { Schema } from '../../src/schema/types.ts';
+import { readBack } from '../parquet/helpers.ts';
 
 const declared: Schema = {
   type: 'struct',
@@ -32,8 +33,8 @@ function chunk(): Buffer {
   return Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
 }
 
-function shard(partitioning: 'unpartitioned' | 'hour' = 'unpartitioned'): IngestShard {
-  const spec: WorkerSpec = { topic: 't', format: 'json', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning };
+function shard(partitioning: 'unpartitioned' | 'hour' = 'unpartitioned', parquet?: WorkerSpec['parquet']): IngestShard {
+  const spec: WorkerSpec = { topic: 't', format: 'json', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning, parquet };
   return new IngestShard(spec);
 }
 
@@ -138,5 +139,17 @@ test('Avro through the fast path: the same files as the general path, Kafka colu
     );
     const all = fast.main.flatMap((f) => [f.result.stats.minValues.get(2_000_000_003), f.result.stats.maxValues.get(2_000_000_003)]);
     assert.ok(all.includes(BigInt(T0) * 1000n) && all.includes(BigInt(T0 + 9000) * 1000n));
+  }
+});
+
+test('the Parquet options of the spec (the agent FLOE_PARQUET_* variables) reach the table and DLQ files', async () => {
+  const s = shard('unpartitioned', { compression: 'snappy' });
+  s.chunk({ type: 'chunk', seq: 1, partition: 4, bytes: chunk(), mainFrom: 0, dlqFrom: 0, aborted: null });
+  const sealed = s.seal(1);
+  for (const [files, schema] of [[sealed.main, tableSchema(declared)], [sealed.dlq, DLQ_SCHEMA]] as const) {
+    assert.equal(files.length, 1);
+    const seen = await readBack(files[0].result.bytes, schema);
+    const codecs = new Set(seen.pyarrow.row_groups[0].columns.map((c) => c.compression));
+    assert.deepEqual([...codecs], ['SNAPPY']);
   }
 });

@@ -312,7 +312,8 @@ describe('ParquetFileBuilder: size and lifecycle', () => {
   });
 
   it('validates options, naming the path and the value', () => {
-    assert.deepEqual(resolveParquetFileOptions({}), { compression: 'zstd', rowGroupRows: 1_048_576, boundTruncateLength: 16 });
+    assert.deepEqual(resolveParquetFileOptions({}), { compression: 'zstd', rowGroupRows: 1_048_576, pageEntries: PAGE_ENTRIES, boundTruncateLength: 16 });
+    assert.equal(PAGE_ENTRIES, 131_072);
     assert.throws(
       () => resolveParquetFileOptions({ rowGroupRows: 0, compression: 'lz4' as never }),
       (err: unknown) =>
@@ -320,9 +321,10 @@ describe('ParquetFileBuilder: size and lifecycle', () => {
         err.issues.some((i) => i.path === 'parquet.rowGroupRows' && i.message.includes('got 0')) &&
         err.issues.some((i) => i.path === 'parquet.compression' && i.message.includes('"lz4"')),
     );
-    assert.deepEqual(parquetOptionsFromEnv({ FLOE_PARQUET_COMPRESSION: 'snappy', FLOE_PARQUET_ROW_GROUP_ROWS: '5000' }), {
+    assert.deepEqual(parquetOptionsFromEnv({ FLOE_PARQUET_COMPRESSION: 'snappy', FLOE_PARQUET_ROW_GROUP_ROWS: '5000', FLOE_PARQUET_PAGE_ENTRIES: '20000' }), {
       compression: 'snappy',
       rowGroupRows: 5000,
+      pageEntries: 20000,
     });
   });
 
@@ -371,8 +373,10 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
   }
 
   it('nested lists and maps over many pages read back exactly', async () => {
-    const rows = randomRows(PAGE_ENTRIES + 1234, 5);
-    const { result, seen } = await roundTrip(allTypesSchema, rows);
+    // Pages of 2,000 entries at most (the default's ~131,000 would need as many rows): ten and more
+    // per column, their ends inside lists and maps.
+    const rows = randomRows(21_234, 5);
+    const { result, seen } = await roundTrip(allTypesSchema, rows, { pageEntries: 2000 });
     assert.deepEqual(toNumbers(result.stats.valueCounts), seen.pyiceberg.stats.value_counts);
     assert.deepEqual(toNumbers(result.stats.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
   });
