@@ -101,9 +101,9 @@ async function agent(args: string[]): Promise<number> {
   }
   setFetchScavengeMiB(scavengeMiB);
   // The ingest workers and the compaction read them as they make files: a wrong one would fail every batch.
-  const parquet = checkParquetEnv(process.env);
-  if (typeof parquet === 'string') {
-    process.stderr.write(`floe agent: ${parquet}\n`);
+  const parquetProblem = checkParquetEnv(process.env);
+  if (parquetProblem !== null) {
+    process.stderr.write(`floe agent: ${parquetProblem}\n`);
     return 2;
   }
   let config;

@@ -97,14 +97,13 @@ const OPTION_ENV: Record<string, string> = {
 };
 
 /**
- * The `FLOE_PARQUET_*` options, checked (for the agent's start): the options, or a message naming
- * every variable that is wrong and the value it holds.
+ * Checks the `FLOE_PARQUET_*` variables (at the agent's start): null when they are right, or a
+ * message naming every one that is wrong and the value it holds.
  */
-export function checkParquetEnv(env: NodeJS.ProcessEnv = process.env): ParquetFileOptions | string {
-  const options = parquetOptionsFromEnv(env);
+export function checkParquetEnv(env: NodeJS.ProcessEnv = process.env): string | null {
   try {
-    resolveParquetFileOptions(options);
-    return options;
+    resolveParquetFileOptions(parquetOptionsFromEnv(env));
+    return null;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return err.issues

@@ -75,6 +75,11 @@ test('agent fails if a FLOE_PARQUET_* variable is wrong, naming it and the value
     assert.equal(r.status, 2, `${JSON.stringify(env)}: ${r.stderr}`);
     assert.equal(r.stderr, `floe agent: ${message}\n`);
   }
+  // Accepted: the agent goes on to read its configuration (here a file that is not there).
+  const r = floe(['agent', '--config', '/nonexistent/floe.yaml'], { FLOE_PARQUET_PAGE_ENTRIES: '20000', FLOE_PARQUET_COMPRESSION: 'snappy', FLOE_PARQUET_ROW_GROUP_ROWS: '' });
+  assert.equal(r.status, 2);
+  assert.doesNotMatch(r.stderr, /FLOE_PARQUET/);
+  assert.match(r.stderr, /nonexistent\/floe\.yaml/);
 });
 
 test('agent fails if FLOE_V8_FLAGS holds anything but V8 flags, naming it; known flags, also with no- or _ spelled, pass', () => {
