@@ -6,10 +6,11 @@
 // - One or more row groups of at most `rowGroupRows` rows; per leaf column chunk, an optional
 //   dictionary page (PLAIN) and data pages v1: repetition and definition levels in the
 //   RLE/bit-packing hybrid, values RLE_DICTIONARY or PLAIN. Pages end at a row boundary and hold
-//   about PAGE_ENTRIES level entries or PAGE_BYTES of values.
+//   about `pageEntries` level entries (PAGE_ENTRIES unless the options say otherwise) or PAGE_BYTES
+//   of values.
 // - Dictionary encoding is tried on every leaf but booleans, fixed-width bytes and decimals, and
 //   given up for a chunk whose dictionary would exceed DICTIONARY_BYTES (then every page of the
-//   chunk is PLAIN).
+//   chunk is PLAIN, and so are the leaf's next DICTIONARY_RETRY chunks).
 // - Each page is compressed on its own (node:zlib's zstd at level 1, Snappy from
 //   @platformatic/wasm-utils as for Kafka batches, or none). No CRCs, no page index. A zstd page
 //   of at most ZSTD_TINY bytes, and the next RAW_AFTER_POOR data pages of a chunk after one that
