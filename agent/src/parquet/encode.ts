@@ -87,8 +87,8 @@ const CODEC_IDS: Record<Codec, number> = { uncompressed: 0, snappy: 1, zstd: 6 }
 
 export interface EncodeOptions {
   rowGroupRows: number;
-  /** Level entries per data page at most (PAGE_ENTRIES unless the writer's options say otherwise). */
-  pageEntries?: number;
+  /** Level entries per data page at most (the writer's option, PAGE_ENTRIES by default). */
+  pageEntries: number;
   /** Footer key/value metadata (e.g. ARROW:schema). */
   keyValues: ReadonlyArray<readonly [string, string]>;
   createdBy: string;
@@ -464,30 +464,6 @@ class DictTable {
 resident(new DictTable(0, 4));
 
 /**
- * Dictionary of the values at `slots`, or null if it would not pay (over DICTIONARY_BYTES, as
- * arrow-rs's default: a column of 20,000 distinct messages picked at random has most of its values
- * distinct among the first thousands, yet its dictionary pays). Floats are keyed by their bits,
- * so -0, +0 and NaN payloads stay what they were.
- */
-function buildDictionary(src: LeafSource, slots: Int32Array): Dictionary | null {
-  if (slots.length === 0) return null;
-  switch (src.kind) {
-    case 'int32':
-      return int32Dictionary(src.data, slots);
-    case 'int64':
-      return int64Dictionary(src.halves, slots);
-    case 'float':
-      return int32Dictionary(new Int32Array(src.data.buffer, src.data.byteOffset, src.data.length), slots);
-    case 'double':
-      return int64Dictionary(new Int32Array(src.data.buffer, src.data.byteOffset, src.data.length * 2), slots);
-    case 'bytes':
-      return bytesDictionary(src.offsets, src.bytes, slots);
-    default:
-      return null;
-  }
-}
-
-/**
  * Column chunks written PLAIN after one whose dictionary was given up, before the next try: a
  * column whose values were too distinct for a dictionary usually stays so (Kafka offsets, ids), and
  * the try costs most of a dictionary's build before it is given up (a `_kafka_offset` of distinct
@@ -496,14 +472,40 @@ function buildDictionary(src: LeafSource, slots: Int32Array): Dictionary | null 
  */
 export const DICTIONARY_RETRY = 7;
 
-/** The dictionary of a column chunk, or null (PLAIN): buildDictionary, unless the leaf's last try failed. */
-function chunkDictionary(leaf: Leaf, src: LeafSource, slots: Int32Array): Dictionary | null {
+/**
+ * Dictionary of the values at `slots`, or null if it would not pay (over DICTIONARY_BYTES, as
+ * arrow-rs's default: a column of 20,000 distinct messages picked at random has most of its values
+ * distinct among the first thousands, yet its dictionary pays), or while the leaf's last try is
+ * less than DICTIONARY_RETRY chunks old. Floats are keyed by their bits, so -0, +0 and NaN payloads
+ * stay what they were.
+ */
+function buildDictionary(leaf: Leaf, src: LeafSource, slots: Int32Array): Dictionary | null {
   if (leaf.plainChunks > 0) {
     leaf.plainChunks--;
     return null;
   }
-  const dict = buildDictionary(src, slots);
-  if (dict === null && slots.length > 0 && src.kind !== 'boolean' && src.kind !== 'fixed' && src.kind !== 'decimal') leaf.plainChunks = DICTIONARY_RETRY;
+  if (slots.length === 0) return null;
+  let dict: Dictionary | null;
+  switch (src.kind) {
+    case 'int32':
+      dict = int32Dictionary(src.data, slots);
+      break;
+    case 'int64':
+      dict = int64Dictionary(src.halves, slots);
+      break;
+    case 'float':
+      dict = int32Dictionary(new Int32Array(src.data.buffer, src.data.byteOffset, src.data.length), slots);
+      break;
+    case 'double':
+      dict = int64Dictionary(new Int32Array(src.data.buffer, src.data.byteOffset, src.data.length * 2), slots);
+      break;
+    case 'bytes':
+      dict = bytesDictionary(src.offsets, src.bytes, slots);
+      break;
+    default:
+      return null;
+  }
+  if (dict === null) leaf.plainChunks = DICTIONARY_RETRY;
   return dict;
 }
 
@@ -1337,7 +1339,7 @@ export class ParquetEncoder {
     const nv = slots.length;
     this.rawPages = 0;
     const meta: ChunkMeta = { plan, entries: n, nulls: n - nv, dictionaryOffset: -1, dataOffset: 0, compressed: 0, uncompressed: 0, dictionary: false };
-    const dict = chunkDictionary(plan.leaf, src, slots);
+    const dict = buildDictionary(plan.leaf, src, slots);
     const sink = this.sink;
     const add = ([c, u]: [number, number]): void => {
       meta.compressed += c;
@@ -1412,7 +1414,7 @@ export class ParquetEncoder {
     const groups: RowGroupMeta[] = [];
     for (let from = 0; from < rows; from += options.rowGroupRows) {
       const to = Math.min(rows, from + options.rowGroupRows);
-      groups.push({ rows: to - from, chunks: plans.map((p) => this.chunk(p, from, to, options.pageEntries ?? PAGE_ENTRIES)) });
+      groups.push({ rows: to - from, chunks: plans.map((p) => this.chunk(p, from, to, options.pageEntries)) });
     }
     const footer = this.footer({ bytes: schemaWriter.bytes(), count: elements.count, fields: schema.fields.length, leaves: plans.length }, rows, groups, options);
     this.emit(footer);

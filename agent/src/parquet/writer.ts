@@ -88,12 +88,12 @@ export function resolveParquetFileOptions(options: ParquetFileOptions = {}, path
   return out;
 }
 
-/** The environment variable of each option, as resolveParquetFileOptions names its path. */
-const OPTION_ENV: Record<string, string> = {
-  'parquet.compression': 'FLOE_PARQUET_COMPRESSION',
-  'parquet.rowGroupRows': 'FLOE_PARQUET_ROW_GROUP_ROWS',
-  'parquet.pageEntries': 'FLOE_PARQUET_PAGE_ENTRIES',
-  'parquet.boundTruncateLength': 'FLOE_PARQUET_BOUND_TRUNCATE_LENGTH',
+/** The environment variable of each option. */
+const OPTION_ENV: Record<keyof ParquetFileOptions, string> = {
+  compression: 'FLOE_PARQUET_COMPRESSION',
+  rowGroupRows: 'FLOE_PARQUET_ROW_GROUP_ROWS',
+  pageEntries: 'FLOE_PARQUET_PAGE_ENTRIES',
+  boundTruncateLength: 'FLOE_PARQUET_BOUND_TRUNCATE_LENGTH',
 };
 
 /**
@@ -102,34 +102,29 @@ const OPTION_ENV: Record<string, string> = {
  */
 export function checkParquetEnv(env: NodeJS.ProcessEnv = process.env): string | null {
   try {
-    resolveParquetFileOptions(parquetOptionsFromEnv(env));
+    resolveParquetFileOptions(parquetOptionsFromEnv(env), '');
     return null;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return err.issues
       .map((i) => {
-        const name = OPTION_ENV[i.path] ?? i.path;
+        // resolveParquetFileOptions names the option (`.rowGroupRows`) and the number it was given.
+        const name = OPTION_ENV[i.path.slice(1) as keyof ParquetFileOptions] ?? i.path;
         return `${name} ${i.message.replace(/, got .*$/, '')}, got ${JSON.stringify(env[name] ?? null)}`;
       })
       .join('; ');
   }
 }
 
-/** Options from `FLOE_PARQUET_*` environment variables (unset ones are left out). */
+/** Options from `FLOE_PARQUET_*` environment variables (unset or empty ones are left out). */
 export function parquetOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ParquetFileOptions {
-  const options: ParquetFileOptions = {};
-  const num = (name: string): number | undefined => {
+  const options: Record<string, string | number> = {};
+  for (const [key, name] of Object.entries(OPTION_ENV)) {
     const raw = env[name];
-    return raw === undefined || raw === '' ? undefined : Number(raw);
-  };
-  if (env.FLOE_PARQUET_COMPRESSION) options.compression = env.FLOE_PARQUET_COMPRESSION as ParquetCompression;
-  const rows = num('FLOE_PARQUET_ROW_GROUP_ROWS');
-  if (rows !== undefined) options.rowGroupRows = rows;
-  const pageEntries = num('FLOE_PARQUET_PAGE_ENTRIES');
-  if (pageEntries !== undefined) options.pageEntries = pageEntries;
-  const truncate = num('FLOE_PARQUET_BOUND_TRUNCATE_LENGTH');
-  if (truncate !== undefined) options.boundTruncateLength = truncate;
-  return options;
+    if (raw === undefined || raw === '') continue;
+    options[key] = key === 'compression' ? raw : Number(raw);
+  }
+  return options as ParquetFileOptions;
 }
 
 /**
