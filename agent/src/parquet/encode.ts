@@ -327,14 +327,44 @@ function rowLevels(plan: LeafPlan, from: number, to: number): Levels {
   return { n, def, rep: null, slots };
 }
 
-/** Lists or maps above the leaf: entries multiply at each of them. */
+/** A set of nestedLevels' entries: each entry's slot at the current node (-1: ended), definition and repetition level. */
+interface EntrySet {
+  slot: Int32Array;
+  def: Uint8Array;
+  rep: Uint8Array;
+}
+
+/** nestedLevels' two sets: each list or map expands the entries of one into the other. */
+const entrySets: [EntrySet, EntrySet] = [
+  { slot: new Int32Array(0), def: new Uint8Array(0), rep: new Uint8Array(0) },
+  { slot: new Int32Array(0), def: new Uint8Array(0), rep: new Uint8Array(0) },
+];
+
+function entrySet(k: 0 | 1, n: number): EntrySet {
+  const set = entrySets[k];
+  if (set.slot.length < n) {
+    const size = Math.max(n, set.slot.length * 2);
+    set.slot = new Int32Array(size);
+    set.def = new Uint8Array(size);
+    set.rep = new Uint8Array(size);
+  }
+  return set;
+}
+
+/**
+ * Lists or maps above the leaf: entries multiply at each of them. The entries live in the scratch
+ * sets above (valid until the next chunk is encoded), not in arrays made per chunk: those were
+ * a few MB of fresh zeroed memory per nested column chunk, and with the passes they took
+ * (counting, then expanding, then counting values) levels cost a list of strings more than its
+ * dictionary.
+ */
 function nestedLevels(plan: LeafPlan, from: number, to: number): Levels {
   let n = to - from;
-  let slot = new Int32Array(n);
+  let which: 0 | 1 = 0;
+  let { slot, def, rep } = entrySet(which, n);
   for (let i = 0; i < n; i++) slot[i] = from + i;
-  let def = new Uint8Array(n); // of ended entries; live ones (slot >= 0) are at `d`
-  let rep = new Uint8Array(n);
-  let d = 0;
+  rep.fill(0, 0, n);
+  let d = 0; // the definition level of live entries (slot >= 0); ended ones keep theirs in def
   let repDepth = 0;
   for (const node of plan.nodes) {
     const shape = node.shape();
@@ -354,14 +384,17 @@ function nestedLevels(plan: LeafPlan, from: number, to: number): Levels {
     const off = shape.offsets;
     if (off === null) continue;
     repDepth++;
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const s = slot[i];
-      m += s < 0 ? 1 : Math.max(1, off[s + 1] - off[s]);
-    }
-    const slot2 = new Int32Array(m);
-    const def2 = new Uint8Array(m);
-    const rep2 = new Uint8Array(m);
+    // Live slots ascend, so their children are those from the first's to the last's: at most
+    // that many entries, and one for each entry that ended or is an empty list.
+    let first = 0;
+    while (first < n && slot[first] < 0) first++;
+    let last = n - 1;
+    while (last >= 0 && slot[last] < 0) last--;
+    which = which === 0 ? 1 : 0;
+    const next = entrySet(which, first <= last ? n + off[slot[last] + 1] - off[slot[first]] : n);
+    const slot2 = next.slot;
+    const def2 = next.def;
+    const rep2 = next.rep;
     let j = 0;
     for (let i = 0; i < n; i++) {
       const s = slot[i];
@@ -380,27 +413,29 @@ function nestedLevels(plan: LeafPlan, from: number, to: number): Levels {
         rep2[j++] = r;
         continue;
       }
-      for (let k = a; k < b; k++) {
+      slot2[j] = a;
+      rep2[j++] = r;
+      for (let k = a + 1; k < b; k++) {
         slot2[j] = k;
-        rep2[j++] = k === a ? r : repDepth;
+        rep2[j++] = repDepth;
       }
     }
     slot = slot2;
     def = def2;
     rep = rep2;
-    n = m;
+    n = j;
     d++;
   }
+  const slots = scratchSlots(n);
   let values = 0;
-  for (let i = 0; i < n; i++) if (slot[i] >= 0) values++;
-  const slots = scratchSlots(values);
-  for (let i = 0, k = 0; i < n; i++) {
-    if (slot[i] >= 0) {
+  for (let i = 0; i < n; i++) {
+    const s = slot[i];
+    if (s >= 0) {
       def[i] = d;
-      slots[k++] = slot[i];
+      slots[values++] = s;
     }
   }
-  return { n, def: values === n ? null : def, rep, slots };
+  return { n, def: values === n ? null : def.subarray(0, n), rep: rep.subarray(0, n), slots: slots.subarray(0, values) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1271,6 +1306,17 @@ function pageEnd(levels: Levels, maxDef: number, indices: boolean, src: LeafSour
   const { n, def, rep, slots } = levels;
   let pe = e;
   let pv = v;
+  if (indices && pageEntries * 4 <= PAGE_BYTES) {
+    // Indices reach PAGE_BYTES only past pageEntries values, so past as many entries: the page
+    // ends at the first row boundary from there, and its values are the entries at maxDef.
+    pe = Math.min(n, e + pageEntries);
+    if (rep !== null) while (pe < n && rep[pe] !== 0) pe++;
+    if (def === null) pv += pe - e;
+    else for (let i = e; i < pe; i++) if (def[i] === maxDef) pv++;
+    PAGE_END.entries = pe;
+    PAGE_END.values = pv;
+    return;
+  }
   let bytes = 0;
   while (pe < n) {
     if (pe > e && (rep === null || rep[pe] === 0) && (pe - e >= pageEntries || bytes >= PAGE_BYTES)) break;
