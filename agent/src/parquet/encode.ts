@@ -308,11 +308,10 @@ function rowLevels(plan: LeafPlan, from: number, to: number): Levels {
     for (let i = 0; i < n; i++) slots[i] = from + i;
     return { n, def: null, rep: null, slots };
   }
+  const slots = scratchSlots(n);
   let values = 0;
-  for (let i = 0; i < n; i++) if (def[i] === d) values++;
-  const slots = scratchSlots(values);
-  for (let i = 0, k = 0; i < n; i++) if (def[i] === d) slots[k++] = from + i;
-  return { n, def, rep: null, slots };
+  for (let i = 0; i < n; i++) if (def[i] === d) slots[values++] = from + i;
+  return { n, def, rep: null, slots: slots.subarray(0, values) };
 }
 
 /** A set of nestedLevels' entries: each entry's slot at the current node (-1: ended), definition and repetition level. */
