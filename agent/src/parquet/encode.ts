@@ -327,10 +327,17 @@ const entrySets: [EntrySet, EntrySet] = [
   { slot: new Int32Array(0), def: new Uint8Array(0), rep: new Uint8Array(0) },
 ];
 
+/**
+ * Entries a kept set holds at most (6 MiB): a column chunk with more (long lists) gets sets of its
+ * own, dropped after it, so that one such chunk does not keep its size in every worker for good.
+ */
+export const ENTRY_SET_KEPT = 1 << 20;
+
 function entrySet(k: 0 | 1, n: number): EntrySet {
+  if (n > ENTRY_SET_KEPT) return { slot: new Int32Array(n), def: new Uint8Array(n), rep: new Uint8Array(n) };
   const set = entrySets[k];
   if (set.slot.length < n) {
-    const size = Math.max(n, set.slot.length * 2);
+    const size = Math.min(ENTRY_SET_KEPT, Math.max(n, set.slot.length * 2));
     set.slot = new Int32Array(size);
     set.def = new Uint8Array(size);
     set.rep = new Uint8Array(size);

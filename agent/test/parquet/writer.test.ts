@@ -1,7 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParquetFileBuilder, resolveParquetFileOptions, parquetOptionsFromEnv, type ParquetFileResult } from '../../src/parquet/writer.ts';
-import { DICTIONARY_BYTES, DICTIONARY_RETRY, PAGE_ENTRIES, STAT_BYTES } from '../../src/parquet/encode.ts';
+import { DICTIONARY_BYTES, DICTIONARY_RETRY, ENTRY_SET_KEPT, PAGE_ENTRIES, STAT_BYTES } from '../../src/parquet/encode.ts';
 import { readRows } from '../../src/maintenance/rows.ts';
 import { serializeBound } from '../../src/schema/bounds.ts';
 import type { IcebergType, NestedField, Row, Schema, Value } from '../../src/schema/types.ts';
@@ -379,6 +379,30 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     const { result, seen } = await roundTrip(allTypesSchema, rows, { pageEntries: 2000 });
     assert.deepEqual(toNumbers(result.stats.valueCounts), seen.pyiceberg.stats.value_counts);
     assert.deepEqual(toNumbers(result.stats.nullValueCounts), seen.pyiceberg.stats.null_value_counts);
+  });
+
+  it('a list column of more entries than the encoder keeps room for reads back exactly, and so does the file after it', async () => {
+    // Lists of 0 to 31 ints (some null, some elements null), ~1.1 million entries: past
+    // ENTRY_SET_KEPT, the levels are built in arrays of the chunk's own; the next, smaller file
+    // goes back to the kept ones.
+    const schema: Schema = {
+      type: 'struct',
+      'schema-id': 0,
+      fields: [
+        { id: 1, name: 'id', required: true, type: 'int' },
+        { id: 2, name: 'xs', required: false, type: { type: 'list', 'element-id': 3, element: 'int', 'element-required': false } },
+      ],
+    };
+    const next = xorshift(7);
+    const rowsOf = (n: number): Row[] =>
+      Array.from({ length: n }, (_, i) => {
+        const len = next() % 32;
+        return { id: i, xs: i % 97 === 0 ? null : Array.from({ length: len }, (_, k) => (k % 13 === 5 ? null : next() % 1000)) };
+      });
+    const big = rowsOf(Math.ceil(ENTRY_SET_KEPT / 15));
+    assert.ok(big.reduce((a, r) => a + Math.max(1, (r.xs as unknown[] | null)?.length ?? 1), 0) > ENTRY_SET_KEPT);
+    await roundTrip(schema, big);
+    await roundTrip(schema, rowsOf(5000));
   });
 
   it('dictionary indices of bit widths from 1 to 17 read back exactly, in runs and bit-packed', async () => {
