@@ -599,9 +599,17 @@ function int32Block(d: DictTable, data: Int32Array, slots: Int32Array, from: num
   let table = d.table;
   let mask = d.mask;
   let keys = d.keys;
+  // The value before and its index: a run of one value (a fetch's partition, a millisecond's
+  // timestamps) is looked up once.
+  let px = 0;
+  let pk = -1;
   for (let i = from; i < to; i++) {
     const s = slots[i];
     const x = data[s];
+    if (x === px && pk >= 0) {
+      indices[i] = pk;
+      continue;
+    }
     const hash = mix(x);
     let h = hash & mask;
     for (;;) {
@@ -613,15 +621,17 @@ function int32Block(d: DictTable, data: Int32Array, slots: Int32Array, from: num
         mask = d.mask;
         keys = d.keys;
         keys[k] = x;
-        indices[i] = k;
+        pk = k;
         break;
       }
       if (keys[t - 1] === x) {
-        indices[i] = t - 1;
+        pk = t - 1;
         break;
       }
       h = (h + 1) & mask;
     }
+    indices[i] = pk;
+    px = x;
   }
   return true;
 }
@@ -641,10 +651,17 @@ function int64Block(d: DictTable, halves: Int32Array, slots: Int32Array, from: n
   let table = d.table;
   let mask = d.mask;
   let keys = d.keys;
+  let plo = 0;
+  let phi = 0;
+  let pk = -1; // as in int32Block
   for (let i = from; i < to; i++) {
     const s = slots[i];
     const lo = halves[2 * s];
     const hi = halves[2 * s + 1];
+    if (lo === plo && hi === phi && pk >= 0) {
+      indices[i] = pk;
+      continue;
+    }
     const hash = mix(lo ^ Math.imul(hi, 0x9e3779b1));
     let h = hash & mask;
     for (;;) {
@@ -657,15 +674,18 @@ function int64Block(d: DictTable, halves: Int32Array, slots: Int32Array, from: n
         keys = d.keys;
         keys[2 * k] = lo;
         keys[2 * k + 1] = hi;
-        indices[i] = k;
+        pk = k;
         break;
       }
       if (keys[2 * t - 2] === lo && keys[2 * t - 1] === hi) {
-        indices[i] = t - 1;
+        pk = t - 1;
         break;
       }
       h = (h + 1) & mask;
     }
+    indices[i] = pk;
+    plo = lo;
+    phi = hi;
   }
   return true;
 }
