@@ -4,7 +4,7 @@
 //           record between parsing the Kafka batch and the seal);
 //   seal:   the Parquet encoding of those columns (ParquetFileBuilder.finish).
 //
-//   node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] VERSION...
+//   node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] [--leaves] VERSION...
 //
 // VERSION is a git revision (its agent/ tree extracted into bench/.ab/) or "." for this checkout;
 // the same revision twice is two separate copies, for an A/A run that shows the tool's own spread.
@@ -18,7 +18,9 @@
 // which moves whole-agent runs by tens of percent within minutes here, falls on all versions alike.
 // The order in which the versions are loaded alone moved A/A runs by up to 4 %, so each comparison
 // runs in one child process per rotation of that order and reports the mean of them, and each
-// run's figures. Prints CPU nanoseconds per record. Not a test: run it by hand (needs no rig).
+// run's figures. Prints CPU nanoseconds per record. With --leaves (seal only), also each leaf
+// column's share: the wall time of its column chunks (ParquetEncoder.chunk, wrapped in each
+// version's own module), per record. Not a test: run it by hand (needs no rig).
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
@@ -29,7 +31,7 @@ import type { Format } from './lib/options.ts';
 import { extractAgentTree, resolveCommit, ROOT } from './lib/trees.ts';
 import type { Column, Int32Column, Int64Column } from '../agent/src/parquet/columns.ts';
 
-const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] VERSION... (VERSION: a git revision or ".")';
+const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] [--leaves] VERSION... (VERSION: a git revision or ".")';
 
 function fail(message: string): never {
   process.stderr.write(`bench/decode-ab: ${message}\n${USAGE}\n`);
@@ -44,7 +46,7 @@ function count(name: string, raw: string | undefined, fallback: number): number 
 
 let parsed;
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { format: { type: 'string' }, phase: { type: 'string' }, slices: { type: 'string' }, records: { type: 'string' }, pool: { type: 'string' } } });
+  parsed = parseArgs({ allowPositionals: true, options: { format: { type: 'string' }, phase: { type: 'string' }, slices: { type: 'string' }, records: { type: 'string' }, pool: { type: 'string' }, leaves: { type: 'boolean' } } });
 } catch (e) {
   fail((e as Error).message);
 }
@@ -56,6 +58,8 @@ if (phase !== 'append' && phase !== 'seal') fail(`--phase must be append or seal
 const slices = count('slices', parsed.values.slices, phase === 'append' ? 40 : 20);
 const perSlice = count('records', parsed.values.records, phase === 'append' ? 100_000 : 300_000);
 const pool = count('pool', parsed.values.pool, SEED_POOL);
+const leaves = parsed.values.leaves === true;
+if (leaves && phase !== 'seal') fail('--leaves needs --phase seal');
 if (parsed.positionals.length < 2) fail(`name at least two versions, got ${parsed.positionals.length}`);
 
 // The records, one after the other in shared memory as a worker receives a fetched chunk, and the
@@ -84,6 +88,9 @@ interface Side {
   run(n: number): number;
   cpuMs: number;
   records: number;
+  /** With --leaves: wall ms of each leaf's column chunks (by its path), counted while `counting`. */
+  leafMs: Map<string, number>;
+  counting: boolean;
 }
 
 function cpuMsSince(t: NodeJS.CpuUsage): number {
@@ -97,6 +104,20 @@ async function load(label: string, root: string): Promise<Side> {
   const { createDecoder } = await src('decode/decoder.ts');
   const { tableSchema: withKafkaColumns } = await src('ingest/tables.ts');
   const { ParquetFileBuilder } = await src('parquet/writer.ts');
+  const leafMs = new Map<string, number>();
+  if (leaves) {
+    // This version's own encoder module: the wrapper sees its chunks only.
+    const { ParquetEncoder } = await src('parquet/encode.ts');
+    const chunk = ParquetEncoder.prototype.chunk;
+    ParquetEncoder.prototype.chunk = function (this: unknown, plan: { path: string[] }, ...rest: unknown[]) {
+      if (!side.counting) return chunk.call(this, plan, ...rest);
+      const t = performance.now();
+      const meta = chunk.call(this, plan, ...rest);
+      const key = plan.path.join('.');
+      leafMs.set(key, (leafMs.get(key) ?? 0) + performance.now() - t);
+      return meta;
+    };
+  }
   const declared = tableSchema(loadConfig(yaml).tables[0]);
   const decoder = createDecoder(format, declared);
   if (!decoder.appendTo) fail(`${label}: the ${format} decoder has no fast path for the bench's table`);
@@ -114,7 +135,7 @@ async function load(label: string, root: string): Promise<Side> {
     (columns[kafka + 2] as Int64Column).appendNumber(1_764_000_000_000_000 + Math.floor(offset / 640) * 1000);
     return true;
   };
-  return {
+  const side: Side = {
     label,
     run(n) {
       let t = process.cpuUsage();
@@ -134,7 +155,17 @@ async function load(label: string, root: string): Promise<Side> {
     },
     cpuMs: 0,
     records: 0,
+    leafMs,
+    counting: false,
   };
+  return side;
+}
+
+/** What a child prints for each version: CPU ns per record, and with --leaves each leaf's wall ns per record. */
+interface ChildResult {
+  id: number;
+  nsPerRecord: number;
+  leaves: Record<string, number>;
 }
 
 /** A version: its place on the command line, its label and the folder holding its agent/ tree. */
@@ -150,13 +181,20 @@ async function child(versions: Version[]): Promise<void> {
   const sides: Side[] = [];
   for (const v of versions) sides.push(await load(v.label, v.root));
   for (const s of sides) for (let w = 0; w < 10; w++) s.run(perSlice); // warm-up: every version's code optimised
+  for (const s of sides) s.counting = true;
   for (let r = 0; r < slices; r++) {
     for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
       s.cpuMs += s.run(perSlice);
       s.records += perSlice;
     }
   }
-  process.stdout.write(`${JSON.stringify(sides.map((s, k) => ({ id: versions[k].id, nsPerRecord: (s.cpuMs * 1e6) / s.records })))}\n`);
+  const perRecord = (ms: number, s: Side) => (ms * 1e6) / s.records;
+  const result: ChildResult[] = sides.map((s, k) => ({
+    id: versions[k].id,
+    nsPerRecord: perRecord(s.cpuMs, s),
+    leaves: Object.fromEntries([...s.leafMs].map(([leaf, ms]) => [leaf, perRecord(ms, s)])),
+  }));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 const CHILD = 'FLOE_DECODE_AB_CHILD';
@@ -177,7 +215,7 @@ if (process.env[CHILD]) {
       dirs.push(root);
       return { id: k, label: spec, root };
     });
-    const runs: Array<Array<{ id: number; nsPerRecord: number }>> = [];
+    const runs: ChildResult[][] = [];
     for (let k = 0; k < versions.length; k++) {
       const order = [...versions.slice(k), ...versions.slice(0, k)];
       const out = execFileSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: { ...process.env, [CHILD]: JSON.stringify(order) }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
@@ -185,9 +223,13 @@ if (process.env[CHILD]) {
       console.log(`decode-ab ${format} ${phase}, loaded in the order ${order.map((v) => v.label).join(', ')}: ${runs[k].map((r) => `${versions[r.id].label} ${r.nsPerRecord.toFixed(1)}`).join(', ')} ns/record`);
     }
     console.log(`decode-ab ${format} ${phase}: ${slices} slices of ${perSlice} records per version and run; mean of the runs:`);
-    for (const v of versions) {
-      const mine = runs.map((run) => run.find((r) => r.id === v.id)!.nsPerRecord);
-      console.log(`${v.label.padEnd(12)} ${(mine.reduce((x, y) => x + y, 0) / mine.length).toFixed(1)} ns/record`);
+    const mean = (v: Version, of: (r: ChildResult) => number) => runs.reduce((a, run) => a + of(run.find((r) => r.id === v.id)!), 0) / runs.length;
+    for (const v of versions) console.log(`${v.label.padEnd(12)} ${mean(v, (r) => r.nsPerRecord).toFixed(1)} ns/record`);
+    if (leaves) {
+      // Leaves in the first version's order, most expensive first.
+      const paths = Object.keys(runs[0][0].leaves).sort((a, b) => mean(versions[0], (r) => r.leaves[b] ?? 0) - mean(versions[0], (r) => r.leaves[a] ?? 0));
+      console.log(`each leaf's column chunks, wall ns per record (mean of the runs):\n${'leaf'.padEnd(40)} ${versions.map((v) => v.label.padStart(12)).join(' ')}`);
+      for (const leaf of paths) console.log(`${leaf.padEnd(40)} ${versions.map((v) => mean(v, (r) => r.leaves[leaf] ?? 0).toFixed(1).padStart(12)).join(' ')}`);
     }
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
