@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { agentConfigYaml, sampleValues, SEED_POOL } from './lib/seed.ts';
+import { agentConfigYaml, NO_BROKER, sampleValues, SEED_POOL } from './lib/seed.ts';
 import type { Format } from './lib/options.ts';
 import { extractAgentTree, resolveCommit, ROOT } from './lib/trees.ts';
 import type { Column, Int32Column, Int64Column } from '../agent/src/parquet/columns.ts';
@@ -60,6 +60,8 @@ const perSlice = count('records', parsed.values.records, phase === 'append' ? 10
 const pool = count('pool', parsed.values.pool, SEED_POOL);
 const leaves = parsed.values.leaves === true;
 if (leaves && phase !== 'seal') fail('--leaves needs --phase seal');
+// "." twice is one module instance, whose chunk would be wrapped twice.
+if (leaves && parsed.positionals.filter((v) => v === '.').length > 1) fail('--leaves needs "." once at most (name a revision for an A/A run)');
 if (parsed.positionals.length < 2) fail(`name at least two versions, got ${parsed.positionals.length}`);
 
 // The records, one after the other in shared memory as a worker receives a fetched chunk, and the
@@ -79,7 +81,7 @@ function prepareRecords(): void {
     at += values[i].length;
     starts[i + 1] = at;
   }
-  yaml = agentConfigYaml(format, 't', 'file:///tmp/floe-decode-ab', { flushMaxBytes: 64 << 20, flushMaxRecords: 1e7, flushIntervalSeconds: 10, compaction: false });
+  yaml = agentConfigYaml(format, 't', 'file:///tmp/floe-decode-ab', { flushMaxBytes: 64 << 20, flushMaxRecords: 1e7, flushIntervalSeconds: 10, compaction: false }, NO_BROKER);
 }
 
 interface Side {

@@ -31,11 +31,16 @@ export function agentEnv(mallocTuning: boolean): Record<string, string> {
   return env;
 }
 
-/** The `floe agent` configuration for one seed table reading `topic`, writing under `bucketUrl`. */
-export function agentConfigYaml(format: Format, topic: string, bucketUrl: string, s: AgentTableSettings): string {
+/**
+ * The `floe agent` configuration for one seed table reading `topic`, writing under `bucketUrl`,
+ * from the rig's Kafka, or from `bootstrap` (host:port) where only the table matters and the rig
+ * need not run.
+ */
+export function agentConfigYaml(format: Format, topic: string, bucketUrl: string, s: AgentTableSettings, bootstrap?: string): string {
   const [jsonTable, avroTable] = seedTables();
   return rigConfigYaml({
     bucketUrl,
+    bootstrap,
     tables: [
       tableEntry(format === 'json' ? jsonTable : avroTable, {
         source_cluster_name: 'rig',
@@ -47,13 +52,12 @@ export function agentConfigYaml(format: Format, topic: string, bucketUrl: string
   });
 }
 
+/** A broker address for configurations read for their tables only (nothing connects to it). */
+export const NO_BROKER = '127.0.0.1:9';
+
 function seedTableSchema(format: Format) {
-  const yaml = agentConfigYaml(format, 'schema-only', 'file:///tmp/floe-bench-schema-only', {
-    flushMaxBytes: 64 * 1024 * 1024,
-    flushMaxRecords: 1_000_000,
-    flushIntervalSeconds: 60,
-    compaction: false,
-  });
+  const settings = { flushMaxBytes: 64 * 1024 * 1024, flushMaxRecords: 1_000_000, flushIntervalSeconds: 60, compaction: false };
+  const yaml = agentConfigYaml(format, 'schema-only', 'file:///tmp/floe-bench-schema-only', settings, NO_BROKER);
   return tableSchema(loadConfig(yaml).tables[0]);
 }
 

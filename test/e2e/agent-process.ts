@@ -141,10 +141,9 @@ export class AgentProcess {
   }
 }
 
-/** A YAML configuration for tables on the rig's plaintext Kafka listener. */
+/** A YAML configuration for tables on the rig's plaintext Kafka listener (or on `bootstrap`, without the rig). */
 export function rigConfigYaml(opts: { bucketUrl: string; clusterName?: string; tables: string[]; credentials?: string; bootstrap?: string }): string {
-  const rig = loadRig();
-  const [host, port] = (opts.bootstrap ?? rig.kafka.bootstrap).split(':');
+  const [host, port] = (opts.bootstrap ?? loadRig().kafka.bootstrap).split(':');
   return [
     'source_clusters:',
     `  - name: ${opts.clusterName ?? 'rig'}`,
