@@ -1320,9 +1320,10 @@ function pageEnd(levels: Levels, maxDef: number, indices: boolean, src: LeafSour
   const { n, def, rep, slots } = levels;
   let pe = e;
   let pv = v;
-  if (indices && pageEntries * 4 <= PAGE_BYTES) {
+  if (indices && (pageEntries * 4 <= PAGE_BYTES || (def === null && rep === null))) {
     // Indices reach PAGE_BYTES only past pageEntries values, so past as many entries: the page
-    // ends at the first row boundary from there, and its values are the entries at maxDef.
+    // ends at the first row boundary from there, and its values are the entries at maxDef. (A
+    // column with neither levels has a value per entry: its pages end at pageEntries, always.)
     pe = Math.min(n, e + pageEntries);
     if (rep !== null) while (pe < n && rep[pe] !== 0) pe++;
     if (def === null) pv += pe - e;
@@ -1449,15 +1450,9 @@ export class ParquetEncoder {
     let v = 0;
     do {
       // A page ends at a row boundary once it holds pageEntries entries or PAGE_BYTES of values.
-      let pe: number;
-      let pv: number;
-      if (rep === null && def === null && dict !== null) {
-        pe = pv = Math.min(n, e + pageEntries); // one value per entry, ~4 bytes each at most
-      } else {
-        pageEnd(levels, plan.maxDef, dict !== null, src, e, v, pageEntries);
-        pe = PAGE_END.entries;
-        pv = PAGE_END.values;
-      }
+      pageEnd(levels, plan.maxDef, dict !== null, src, e, v, pageEntries);
+      const pe = PAGE_END.entries;
+      const pv = PAGE_END.values;
       sink.pos = 0;
       if (rep !== null) levelRun(sink, rep, e, pe, repBits);
       if (def !== null) levelRun(sink, def, e, pe, defBits);
