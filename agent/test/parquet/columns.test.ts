@@ -74,3 +74,62 @@ test('appendUtf8 grows the column past its first buffer, values of every length 
   }
   assert.deepEqual(valuesOf(col), expected);
 });
+
+// Every way into a string column (appendUtf8, short or long, valid or not, near its buffer's end;
+// append of a JavaScript string; a null; truncate, as a declined record does; the duplicate-key
+// check of a map's keys), mixed at random across many growths of its buffers, against a plain list
+// of the values.
+test('a string column holds exactly its values through appends of every kind, truncations and key checks', () => {
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const col = new Utf8Column(1, 'string', true, true);
+  const model: (Buffer | null)[] = [];
+  const buf = new Uint8Array(new SharedArrayBuffer(1 << 16));
+  const values = samples();
+  const valueOf = (i: number): Buffer | null => {
+    const src = col.source();
+    assert.equal(src.kind, 'bytes');
+    const { offsets, bytes } = src as { offsets: Int32Array; bytes: Uint8Array };
+    return Buffer.from(bytes.subarray(offsets[i], offsets[i + 1]));
+  };
+  let checks = 0;
+  for (let step = 0; step < 60_000; step++) {
+    const op = rand(100);
+    if (op < 70) {
+      // A sample, or a long value (up to 24 KiB), at a random place, sometimes at the buffer's end.
+      const v = rand(20) === 0 ? Buffer.alloc(1 + rand(24 * 1024), 0x41 + rand(26)) : values[rand(values.length)];
+      const at = rand(4) === 0 ? buf.length - v.length : rand(buf.length - v.length);
+      buf.set(v, at);
+      const valid = isUtf8(v);
+      assert.equal(col.appendUtf8(buf, at, at + v.length), valid, `step ${step}`);
+      if (valid) model.push(v);
+    } else if (op < 80) {
+      const v = values[rand(values.length)];
+      if (!isUtf8(v)) continue;
+      col.append(v.toString('utf8'));
+      model.push(v);
+    } else if (op < 88) {
+      col.append(null);
+      model.push(null);
+    } else if (op < 96) {
+      const keep = Math.max(0, model.length - rand(6));
+      col.truncate(keep);
+      model.length = keep;
+    } else if (op < 97) {
+      for (let i = Math.max(0, model.length - 10); i < model.length; i++) assert.deepEqual(valueOf(i), model[i] ?? Buffer.alloc(0), `step ${step}, value ${i}`);
+    } else {
+      // The last few values as one map's keys.
+      const from = Math.max(0, model.length - 1 - rand(20));
+      const keys = model.slice(from).map((v) => (v ?? Buffer.alloc(0)).toString('latin1'));
+      assert.equal(col.distinctFrom(from), new Set(keys).size === keys.length, `step ${step}`);
+      checks++;
+    }
+    assert.equal(col.length, model.length);
+  }
+  assert.ok(checks > 1000);
+  assert.ok(col.byteSize() > 1 << 20, 'the buffers grew many times');
+  for (let i = 0; i < model.length; i++) assert.deepEqual(valueOf(i), model[i] ?? Buffer.alloc(0), `value ${i}`);
+});
