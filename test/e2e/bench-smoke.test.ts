@@ -58,6 +58,9 @@ test('bench --quick produces a complete report for JSON and Avro', { timeout: 90
       positive(f.bytes, what('bytes'));
       assert.equal(f.ceiling.records, f.records, what('ceiling read every record'));
       positive(f.ceiling.throughput.mibPerSecond, what('ceiling MiB/s'));
+      positive(f.ceilingReadings.before, what('ceiling read before Floe'));
+      positive(f.ceilingReadings.after, what('ceiling read after Floe'));
+      assert.equal(f.ceiling.mibPerSecond, Math.max(f.ceilingReadings.before, f.ceilingReadings.after), what('the ceiling is the faster reading'));
 
       assert.equal(f.floeError, null, what('Floe failed'));
       const floe = f.floe!;
@@ -74,6 +77,8 @@ test('bench --quick produces a complete report for JSON and Avro', { timeout: 90
         positive(v, what(`floe ${k}`));
       }
       positive(f.ratios.floeOverCeiling, what('Floe / ceiling'));
+      // Floe's rate from listening on is above its rate from process start.
+      assert.ok(f.ratios.floeAfterStartupOverCeiling! > f.ratios.floeOverCeiling!, what('Floe after start-up / ceiling'));
 
       assert.equal(f.freshnessError, null, what('freshness failed'));
       const fr = f.freshness!;
