@@ -89,7 +89,7 @@ test('a string column holds exactly its values through appends of every kind, tr
   const model: (Buffer | null)[] = [];
   const buf = new Uint8Array(new SharedArrayBuffer(1 << 16));
   const values = samples();
-  const valueOf = (i: number): Buffer | null => {
+  const valueOf = (i: number): Buffer => {
     const src = col.source();
     assert.equal(src.kind, 'bytes');
     const { offsets, bytes } = src as { offsets: Int32Array; bytes: Uint8Array };
