@@ -103,6 +103,22 @@ class Validity {
     return this.bits === null || (this.bits[i >> 3] & (1 << (i & 7))) !== 0;
   }
 
+  /**
+   * The validity of `count` slots appended in bulk from slot `at` on: bit i of `staged` is slot
+   * at + i's (1: valid). With no nulls among them, only a bitmap that exists already is touched.
+   */
+  appendStaged(at: number, count: number, staged: Uint8Array, nulls: number): void {
+    if (nulls === 0) {
+      if (this.bits === null) return;
+      for (let i = at; i < at + count; i++) this.valid(i);
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      if ((staged[i >> 3] >> (i & 7)) & 1) this.valid(at + i);
+      else this.setNull(at + i);
+    }
+  }
+
   /** Clears the bits of slots [from, to): appends only set bits. */
   clearRange(from: number, to: number): void {
     if (this.bits !== null) clearBits(this.bits, from, to);
@@ -240,6 +256,13 @@ export abstract class Leaf implements Column {
     this.length = i + 1;
   }
 
+  /** Ends a bulk append of `count` slots whose values are in place: their validity, the length. */
+  protected endStaged(count: number, valid: Uint8Array, nulls: number): void {
+    if (nulls > 0 && !this.nullable) throw requiredNull(this.fieldId);
+    this.validity.appendStaged(this.length, count, valid, nulls);
+    this.length += count;
+  }
+
   /**
    * Forgets the values of slots from `length` on (the buffers stay). Fixed-width leaves have
    * nothing to forget: every slot is written before it is read.
@@ -276,6 +299,15 @@ export class BoolColumn extends Leaf {
     if (i >> 3 >= this.bits.length) this.bits = growBytes(this.bits, (i >> 3) + 1);
   }
 
+  /** Appends `count` values in bulk, one byte each (1: true); `valid` and `nulls` as Validity.appendStaged. */
+  appendStaged(values: Uint8Array, count: number, valid: Uint8Array, nulls: number): void {
+    const at = this.length;
+    if ((at + count) >> 3 >= this.bits.length) this.bits = growBytes(this.bits, ((at + count) >> 3) + 1);
+    const bits = this.bits;
+    for (let i = 0; i < count; i++) if (values[i] === 1) bits[(at + i) >> 3] |= 1 << ((at + i) & 7);
+    this.endStaged(count, valid, nulls);
+  }
+
   source(): LeafSource {
     return { kind: 'boolean', bits: this.bits };
   }
@@ -304,6 +336,14 @@ export class Int32Column extends Leaf {
 
   protected emptySlot(i: number): void {
     if (i >= this.data.length) this.data = growInt32(this.data, i + 1);
+  }
+
+  /** Appends `count` values in bulk; `valid` and `nulls` as Validity.appendStaged. */
+  appendStaged(values: Int32Array, count: number, valid: Uint8Array, nulls: number): void {
+    const at = this.length;
+    if (at + count > this.data.length) this.data = growInt32(this.data, at + count);
+    this.data.set(values.subarray(0, count), at);
+    this.endStaged(count, valid, nulls);
   }
 
   source(): LeafSource {
@@ -348,6 +388,14 @@ export class Int64Column extends Leaf {
 
   protected emptySlot(i: number): void {
     if (i >= this.data.length) this.grow(i + 1);
+  }
+
+  /** Appends `count` values in bulk, as their little-endian 32-bit halves; `valid` and `nulls` as Validity.appendStaged. */
+  appendStaged(halves: Int32Array, count: number, valid: Uint8Array, nulls: number): void {
+    const at = this.length;
+    if (at + count > this.data.length) this.grow(at + count);
+    this.halves.set(halves.subarray(0, 2 * count), 2 * at);
+    this.endStaged(count, valid, nulls);
   }
 
   source(): LeafSource {
@@ -401,6 +449,22 @@ export class FloatColumn extends Leaf {
     this.validity.valid(i);
     if (this.data[i] !== this.data[i]) this.nans++;
     this.length = i + 1;
+  }
+
+  /**
+   * Appends `count` values in bulk, as their bytes in the platform's order (a null slot's are
+   * zeros); `valid` and `nulls` as Validity.appendStaged.
+   */
+  appendStaged(bytes: Uint8Array, count: number, valid: Uint8Array, nulls: number): void {
+    const at = this.length;
+    if (at + count > this.data.length) this.grow(at + count);
+    const w = this.data.BYTES_PER_ELEMENT;
+    this.bytes.set(bytes.subarray(0, w * count), w * at);
+    const data = this.data;
+    let nans = 0;
+    for (let i = at; i < at + count; i++) if (data[i] !== data[i]) nans++;
+    this.nans += nans;
+    this.endStaged(count, valid, nulls);
   }
 
   private grow(min: number): void {
@@ -543,6 +607,23 @@ export class Utf8Column extends Leaf {
     this.offsets[i + 1] = end;
     this.validity.valid(i);
     this.length = i + 1;
+  }
+
+  /**
+   * Appends `count` values in bulk: value i is bytes[ends[i - 1], ends[i]) (from 0 for the first),
+   * checked as UTF-8 already; `valid` and `nulls` as Validity.appendStaged.
+   */
+  appendStaged(bytes: Uint8Array, ends: Int32Array, count: number, valid: Uint8Array, nulls: number): void {
+    const used = count > 0 ? ends[count - 1] : 0;
+    const pos = this.pos;
+    const at = this.length;
+    if (pos + used + WIDE > this.bytes.length) this.grow(pos + used + WIDE);
+    if (at + count + 1 > this.offsets.length) this.offsets = growInt32(this.offsets, at + count + 1);
+    this.bytes.set(bytes.subarray(0, used), pos);
+    const offsets = this.offsets;
+    for (let i = 0; i < count; i++) offsets[at + 1 + i] = pos + ends[i];
+    this.pos = pos + used;
+    this.endStaged(count, valid, nulls);
   }
 
   /** True when the values from slot `from` on are distinct (one map's keys: a handful, compared pairwise). */
@@ -706,6 +787,13 @@ export class StructColumn implements Column {
     this.length++;
   }
 
+  /** `count` slots appended in bulk, whose children the caller appends itself; `valid` and `nulls` as Validity.appendStaged. */
+  appendStaged(count: number, valid: Uint8Array, nulls: number): void {
+    if (nulls > 0 && !this.nullable) throw new FloeError('FLOE_SCHEMA_INVALID', `a required struct (${this.names.join(', ')}) is null in the row`);
+    this.validity.appendStaged(this.length, count, valid, nulls);
+    this.length += count;
+  }
+
   appendAbsent(): void {
     const i = this.length;
     if (this.nullable) this.validity.setNull(i);
@@ -737,6 +825,17 @@ export class StructColumn implements Column {
     this.validity.clearRange(length, this.length);
     this.length = length;
   }
+}
+
+/**
+ * The offsets of `count` list or map slots appended in bulk from slot `at`: slot at + i ends at
+ * entry ends[i] of the entries appended with them. Returns `offsets`, grown if it had to be.
+ */
+function appendEnds(offsets: Int32Array<ArrayBuffer>, at: number, ends: Int32Array, count: number): Int32Array<ArrayBuffer> {
+  if (at + count + 1 > offsets.length) offsets = growInt32(offsets, at + count + 1);
+  const base = offsets[at];
+  for (let i = 0; i < count; i++) offsets[at + 1 + i] = base + ends[i];
+  return offsets;
 }
 
 export class ListColumn implements Column {
@@ -774,6 +873,17 @@ export class ListColumn implements Column {
     else this.validity.valid(i);
     this.offsets[i + 1] = this.element.length;
     this.length = i + 1;
+  }
+
+  /**
+   * `count` slots appended in bulk, whose entries the caller appends itself: slot i ends at entry
+   * `ends[i]` of those appended with them; `valid` and `nulls` as Validity.appendStaged.
+   */
+  appendStaged(ends: Int32Array, count: number, valid: Uint8Array, nulls: number): void {
+    if (nulls > 0 && !this.nullable) throw new FloeError('FLOE_SCHEMA_INVALID', 'a required list is null in the row');
+    this.offsets = appendEnds(this.offsets, this.length, ends, count);
+    this.validity.appendStaged(this.length, count, valid, nulls);
+    this.length += count;
   }
 
   /** A present list whose elements the caller has just appended to `element`. */
@@ -849,6 +959,17 @@ export class MapColumn implements Column {
     else this.validity.valid(i);
     this.offsets[i + 1] = this.key.length;
     this.length = i + 1;
+  }
+
+  /**
+   * `count` slots appended in bulk, whose entries the caller appends itself: slot i ends at entry
+   * `ends[i]` of those appended with them; `valid` and `nulls` as Validity.appendStaged.
+   */
+  appendStaged(ends: Int32Array, count: number, valid: Uint8Array, nulls: number): void {
+    if (nulls > 0 && !this.nullable) throw new FloeError('FLOE_SCHEMA_INVALID', 'a required map is null in the row');
+    this.offsets = appendEnds(this.offsets, this.length, ends, count);
+    this.validity.appendStaged(this.length, count, valid, nulls);
+    this.length += count;
   }
 
   /** A present map whose entries the caller has just appended to `key` and `value`. */

@@ -245,6 +245,23 @@ export class ParquetFileBuilder {
     }
   }
 
+  /**
+   * Appends `count` rows that `fill` writes into the top-level columns in bulk, exactly `count`
+   * slots each (the Avro stage's flush, decode/avro-wasm.ts). A throw poisons the builder as a
+   * failed append() does; misaligned columns are refused by finish(), as after appendWith.
+   */
+  appendRows(count: number, fill: (columns: readonly Column[]) => void): void {
+    if (this.state !== 'open') throw this.closedError();
+    try {
+      fill(this.columns);
+    } catch (err) {
+      this.state = 'poisoned';
+      this.poison = err;
+      throw err;
+    }
+    this.rows += count;
+  }
+
   /** Empties the builder for a new file of the same schema, keeping the column buffers' capacity. */
   reset(): this {
     for (const c of this.columns) c.clear();
