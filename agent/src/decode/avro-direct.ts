@@ -240,7 +240,7 @@ class Generator {
 }
 
 /** Every column of `columns` and of their children, in the order Generator numbers them. */
-function flatten(columns: readonly Column[], out: Column[] = []): Column[] {
+export function flatten(columns: readonly Column[], out: Column[] = []): Column[] {
   for (const c of columns) {
     out.push(c);
     if (c instanceof StructColumn) flatten(c.children, out);
