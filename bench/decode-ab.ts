@@ -11,7 +11,9 @@
 // The records are the bench's seed records (--pool of them, 20,000 as in the bench, which cycles
 // through them; a larger pool repeats less within a file), and each version appends them with its
 // own decoder and ParquetFileBuilder.appendWith, then the Kafka columns as the worker does (one
-// partition's: its offsets distinct, a timestamp shared by 640 records as the bench loads them). A
+// partition's: its offsets distinct, a timestamp shared by 640 records as the bench loads them), or,
+// for Avro where the version has it, its stage (decode/avro-wasm.ts) as the worker uses it;
+// VERSION:direct is the version without the stage. A
 // slice is --records appends (100,000 by default; 300,000 for seal, about a file of the bench's),
 // then, for seal, the encoding, then the builder's reset; only the phase's CPU time counts. Slices
 // alternate between the versions, the order reversed every other slice, so the machine's drift,
@@ -23,7 +25,7 @@
 // version's own module), per record. Not a test: run it by hand (needs no rig).
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { agentConfigYaml, NO_BROKER, sampleValues, SEED_POOL } from './lib/seed.ts';
@@ -31,7 +33,7 @@ import type { Format } from './lib/options.ts';
 import { extractAgentTree, resolveCommit, ROOT } from './lib/trees.ts';
 import type { Column, Int32Column, Int64Column } from '../agent/src/parquet/columns.ts';
 
-const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] [--leaves] VERSION... (VERSION: a git revision or ".")';
+const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] [--leaves] VERSION... (VERSION: a git revision or ".", and VERSION:direct for its Avro without the stage)';
 
 function fail(message: string): never {
   process.stderr.write(`bench/decode-ab: ${message}\n${USAGE}\n`);
@@ -100,7 +102,7 @@ function cpuMsSince(t: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1000;
 }
 
-async function load(label: string, root: string): Promise<Side> {
+async function load(label: string, root: string, directOnly: boolean): Promise<Side> {
   const src = (p: string) => import(pathToFileURL(path.join(root, 'agent/src', p)).href);
   const { loadConfig, tableSchema } = await src('config/index.ts');
   const { createDecoder } = await src('decode/decoder.ts');
@@ -137,6 +139,12 @@ async function load(label: string, root: string): Promise<Side> {
     (columns[kafka + 2] as Int64Column).appendNumber(1_764_000_000_000_000 + Math.floor(offset / 640) * 1000);
     return true;
   };
+  // As IngestShard.chunk's stage, where the version has one: records staged, flushed into the
+  // builder every STAGE_ROWS records, when the stage is full, and at the slice's end.
+  const hasStage = format === 'avro' && !directOnly && existsSync(path.join(root, 'agent/src/decode/avro-wasm.ts'));
+  const wasm = hasStage ? await src('decode/avro-wasm.ts') : null;
+  const stage = wasm ? wasm.avroStage(await wasm.assembleAvroStage(declared, true), declared, true) : null;
+  const flushStage = () => builder.appendRows(stage.staged, (columns: readonly Column[]) => stage.flush(columns));
   const side: Side = {
     label,
     run(n) {
@@ -145,8 +153,20 @@ async function load(label: string, root: string): Promise<Side> {
         const i = offset % values.length;
         start = starts[i];
         end = starts[i + 1];
+        if (stage !== null) {
+          const timestamp = 1_764_000_000_000_000 + Math.floor(offset / 640) * 1000;
+          let r = stage.add(buf, start, end, 3, offset, timestamp);
+          if (r === wasm.FULL) {
+            flushStage();
+            r = stage.add(buf, start, end, 3, offset, timestamp);
+          }
+          if (r !== wasm.STAGED) throw new Error(`${label}'s stage declined seed record ${i}`);
+          if (stage.staged === wasm.STAGE_ROWS) flushStage();
+          continue;
+        }
         if (!builder.appendWith(fill)) throw new Error(`${label} declined seed record ${i}`);
       }
+      if (stage !== null) flushStage();
       if (phase === 'seal') {
         t = process.cpuUsage();
         builder.finish();
@@ -175,13 +195,15 @@ interface Version {
   id: number;
   label: string;
   root: string;
+  /** Avro through avro-direct only, even where the version has the stage. */
+  direct: boolean;
 }
 
 /** One child's run: the versions loaded in the given order; prints each one's ns per record. */
 async function child(versions: Version[]): Promise<void> {
   prepareRecords();
   const sides: Side[] = [];
-  for (const v of versions) sides.push(await load(v.label, v.root));
+  for (const v of versions) sides.push(await load(v.label, v.root, v.direct));
   for (const s of sides) for (let w = 0; w < 10; w++) s.run(perSlice); // warm-up: every version's code optimised
   for (const s of sides) s.counting = true;
   for (let r = 0; r < slices; r++) {
@@ -206,7 +228,11 @@ if (process.env[CHILD]) {
   const dirs: string[] = [];
   try {
     const versions: Version[] = parsed.positionals.map((spec, k) => {
-      if (spec === '.') return { id: k, label: spec, root: ROOT };
+      // VERSION:direct is that version with avro-direct only (no Avro stage, decode/avro-wasm.ts).
+      const direct = spec.endsWith(':direct');
+      if (direct) spec = spec.slice(0, -':direct'.length);
+      const label = direct ? `${spec}:direct` : spec;
+      if (spec === '.') return { id: k, label, root: ROOT, direct };
       let commit: string;
       try {
         commit = resolveCommit(spec);
@@ -215,7 +241,7 @@ if (process.env[CHILD]) {
       }
       const root = extractAgentTree(commit, `decode-${process.pid}-${k}`);
       dirs.push(root);
-      return { id: k, label: spec, root };
+      return { id: k, label, root, direct };
     });
     const runs: ChildResult[][] = [];
     for (let k = 0; k < versions.length; k++) {

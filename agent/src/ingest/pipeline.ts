@@ -33,7 +33,8 @@ import type { FetchChunk } from '../source/fetch.ts';
 import { TableSink, type SinkCommitResult } from './sink.ts';
 import { DLQ_SCHEMA } from './tables.ts';
 import { IngestShards, ingestWorkerCount, type Sealed } from './shards.ts';
-import { directDecodeFromEnv } from './worker.ts';
+import { avroStageFromEnv, directDecodeFromEnv } from './worker.ts';
+import { assembleAvroStage } from '../decode/avro-wasm.ts';
 import { parquetOptionsFromEnv } from '../parquet/writer.ts';
 
 export interface PipelineOptions {
@@ -149,8 +150,10 @@ export class TablePipeline {
     if (this.dlq) await this.dlq.open();
     this.#resetPositions();
     const o = this.opts;
+    const directDecode = directDecodeFromEnv();
+    const avroStage = o.format === 'avro' && directDecode && avroStageFromEnv() ? await this.#assembleAvroStage() : null;
     this.#shards = new IngestShards(
-      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning, directDecode: directDecodeFromEnv(), parquet: parquetOptionsFromEnv() },
+      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning, directDecode, avroStage, parquet: parquetOptionsFromEnv() },
       o.workers ?? ingestWorkerCount(),
       (message) => this.#workerFailed(message),
     );
@@ -167,6 +170,16 @@ export class TablePipeline {
       this.#updateLagMetrics();
     }, idleTick);
     this.#running = this.#consumeLoop();
+  }
+
+  /** The Avro stage's binary for the workers; none (avro-direct only) if it cannot be assembled, which is a defect. */
+  async #assembleAvroStage(): Promise<Uint8Array | null> {
+    try {
+      return await assembleAvroStage(this.opts.declared, true);
+    } catch (err) {
+      this.opts.log.error('the Avro stage could not be assembled: records take the JavaScript fast path', { table: this.opts.tableName, error: (err as Error).message });
+      return null;
+    }
   }
 
   /** Flushes what is buffered (unless `abandon`), then leaves the group. */

@@ -23,9 +23,10 @@ import { createDecoder } from '../decode/decoder.ts';
 import { DecodeError } from '../errors.ts';
 import { TableBatch } from '../batch/batch.ts';
 import { forEachRecordIn, RECORD_TIMESTAMP, type AbortedTransaction } from '../source/records.ts';
-import type { ParquetFileOptions, ParquetFileResult } from '../parquet/writer.ts';
+import type { ParquetFileBuilder, ParquetFileOptions, ParquetFileResult } from '../parquet/writer.ts';
 import { dlqRow, KAFKA_COLUMNS } from './tables.ts';
 import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
+import { avroStage, FULL, STAGED, STAGE_ROWS, type AvroStage } from '../decode/avro-wasm.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -40,6 +41,11 @@ export interface WorkerSpec {
   partitioning: 'unpartitioned' | 'hour';
   /** Whether to use the decoder's fast path where it has one (env FLOE_DIRECT_DECODE=0 turns it off). @default true */
   directDecode?: boolean;
+  /**
+   * The table's Avro stage (decode/avro-wasm.ts assembleAvroStage, for the declared schema with the
+   * Kafka columns), used ahead of the fast path; none when null or absent (env FLOE_AVRO_STAGE=0).
+   */
+  avroStage?: Uint8Array | null;
   /** Options of the Parquet files (the agent's `FLOE_PARQUET_*`, checked at start). @default {} */
   parquet?: ParquetFileOptions;
 }
@@ -70,12 +76,22 @@ export function directDecodeFromEnv(env: NodeJS.ProcessEnv = process.env): boole
   throw new Error(`FLOE_DIRECT_DECODE must be 0 or 1, got ${JSON.stringify(raw)}`);
 }
 
+/** `FLOE_AVRO_STAGE`: `0` leaves Avro records to the JavaScript fast path (decode/avro-direct.ts). */
+export function avroStageFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.FLOE_AVRO_STAGE;
+  if (raw === undefined || raw === '' || raw === '1') return true;
+  if (raw === '0') return false;
+  throw new Error(`FLOE_AVRO_STAGE must be 0 or 1, got ${JSON.stringify(raw)}`);
+}
+
 /** The worker's state, separate from the thread plumbing so it can run in-process in tests. */
 export class IngestShard {
   readonly spec: WorkerSpec;
   #decode: (v: Uint8Array | null) => import('../schema/types.ts').Row;
   /** The decoder's fast path (no row object), unless off or the schema has none. */
   #direct: ((buf: Uint8Array, start: number, end: number, columns: readonly Column[]) => boolean) | null;
+  /** Avro records in WebAssembly, ahead of #direct: see chunk(). */
+  #stage: AvroStage | null;
   #main: TableBatch;
   #dlq: TableBatch | null;
 
@@ -89,6 +105,7 @@ export class IngestShard {
     const kafkaTail = fields.length === d + KAFKA_COLUMNS.length && KAFKA_COLUMNS.every((k, i) => fields[d + i].name === k.name);
     const direct = spec.directDecode !== false && kafkaTail ? decoder.appendTo : undefined;
     this.#direct = direct ? direct.bind(decoder) : null;
+    this.#stage = this.#direct !== null && spec.format === 'avro' && spec.avroStage ? avroStage(spec.avroStage, spec.declared, true) : null;
     this.#main = new TableBatch(spec.schema, spec.parquet);
     this.#dlq = spec.dlqSchema ? new TableBatch(spec.dlqSchema, spec.parquet) : null;
   }
@@ -116,6 +133,23 @@ export class IngestShard {
       (columns[kafkaColumn + 2] as Int64Column).appendNumber(RECORD_TIMESTAMP[0] * 1000);
       return true;
     };
+    // The Avro stage takes records first and moves them into `staging`, their file's builder, in
+    // bulk: when it holds STAGE_ROWS, when it is full, before a record goes to another builder or
+    // takes another path (so rows keep their order), and at the chunk's end.
+    const stage = this.#stage;
+    let staging: ParquetFileBuilder | null = null;
+    const flushStage = (): void => {
+      if (staging !== null && stage!.staged > 0) {
+        try {
+          staging.appendRows(stage!.staged, (columns) => stage!.flush(columns));
+        } catch (err) {
+          // A defect of the stage: this batch fails (and is read again), without the stage from now on.
+          this.#stage = null;
+          throw err;
+        }
+      }
+      staging = null;
+    };
     forEachRecordIn(
       m.bytes,
       from,
@@ -126,6 +160,25 @@ export class IngestShard {
         const acceptDlq = dlq !== null && offset >= dlqFrom;
         if (!acceptMain && !acceptDlq) return;
         const rawBytes = Math.max(0, keyLength) + Math.max(0, valueLength);
+        if (acceptMain && stage !== null && valueLength >= 0) {
+          const builder = main.builder(hourly ? Math.floor(timestamp / HOUR_MS) : null);
+          if (builder !== staging) {
+            flushStage();
+            staging = builder;
+          }
+          let r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
+          if (r === FULL) {
+            flushStage();
+            staging = builder;
+            r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
+          }
+          if (r === STAGED) {
+            main.added(rawBytes);
+            if (stage.staged === STAGE_ROWS) flushStage();
+            return;
+          }
+          flushStage(); // declined: the paths below take it, after the rows staged before it
+        }
         if (acceptMain && direct !== null && valueLength >= 0) {
           recordBuf = records;
           recordStart = valueStart;
@@ -177,6 +230,8 @@ export class IngestShard {
       },
       `in ${topic}[${partition}]`,
     );
+    flushStage();
+    stage?.forget(); // the chunk's buffers are given back: the next ones may be the same objects
     return { type: 'ack', seq: m.seq, records: main.records, dlqRecords: dlq?.records ?? 0, rawBytes: main.rawBytes, estimatedBytes: this.estimatedBytes };
   }
 
@@ -195,15 +250,17 @@ export class IngestShard {
     try {
       files = finish(main);
     } catch (err) {
-      // finish() refuses misaligned columns, which only a defect of the fast path leaves: the batch
+      // finish() refuses misaligned columns, which only a defect of the fast paths leaves: the batch
       // fails (and is read again), through the general path from now on.
       this.#direct = null;
+      this.#stage = null;
       throw err;
     }
     return { type: 'sealed', id, main: files, dlq: finish(dlq), records: main.records, dlqRecords: dlq?.records ?? 0, rawBytes: main.rawBytes };
   }
 
   reset(): void {
+    this.#stage?.discard(); // what a failed chunk staged
     this.#main = new TableBatch(this.spec.schema, this.spec.parquet);
     this.#dlq = this.spec.dlqSchema ? new TableBatch(this.spec.dlqSchema, this.spec.parquet) : null;
   }

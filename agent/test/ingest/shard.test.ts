@@ -8,6 +8,7 @@ import { createRecordsBatch } from '@platformatic/kafka';
 import { IngestShard, type WorkerSpec } from '../../src/ingest/worker.ts';
 import { DLQ_SCHEMA, tableSchema } from '../../src/ingest/tables.ts';
 import { avroEncoderFor } from '../../src/decode/index.ts';
+import { assembleAvroStage } from '../../src/decode/avro-wasm.ts';
 import type { Schema } from '../../src/schema/types.ts';
 import { readBack } from '../parquet/helpers.ts';
 
@@ -114,32 +115,115 @@ test('a batch after a seal reuses the file builders and holds only its own rows'
   }
 });
 
-test('Avro through the fast path: the same files as the general path, Kafka columns included', () => {
+const avroStageBinary = (await assembleAvroStage(declared, true))!;
+const withMap: Schema = {
+  type: 'struct',
+  'schema-id': 0,
+  fields: [
+    { id: 1, name: 'id', required: true, type: 'long' },
+    { id: 2, name: 'attrs', required: true, type: { type: 'map', 'key-id': 3, key: 'string', 'value-id': 4, value: 'string', 'value-required': true } },
+  ],
+};
+const withMapStage = (await assembleAvroStage(withMap, true))!;
+
+test('Avro through the stage and through the fast path: the same files as the general path, Kafka columns included', () => {
   const encode = avroEncoderFor(declared);
   const messages = Array.from({ length: 10 }, (_, i) => {
     const good = encode({ id: BigInt(i), name: i % 4 === 0 ? null : `n${i}` });
     return { topic: 't', key: null, value: i === 3 || i === 7 ? good.subarray(0, 1) : good, timestamp: BigInt(T0 + i * 1000) };
   });
   const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
-  const run = (directDecode: boolean, partitioning: 'unpartitioned' | 'hour') => {
-    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning, directDecode });
+  const run = (path: 'stage' | 'direct' | 'general', partitioning: 'unpartitioned' | 'hour') => {
+    const avroStage = path === 'stage' ? avroStageBinary : null;
+    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning, directDecode: path !== 'general', avroStage });
     s.chunk({ type: 'chunk', seq: 1, partition: 4, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
     return s.seal(1);
   };
   for (const partitioning of ['unpartitioned', 'hour'] as const) {
-    const fast = run(true, partitioning);
-    const slow = run(false, partitioning);
-    assert.equal(fast.records, 8);
-    assert.equal(fast.dlqRecords, 2); // 3 and 7
-    assert.equal(fast.rawBytes, slow.rawBytes);
-    assert.equal(fast.main.length, partitioning === 'hour' ? 2 : 1);
-    assert.deepEqual(
-      fast.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
-      slow.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
-    );
-    const all = fast.main.flatMap((f) => [f.result.stats.minValues.get(2_000_000_003), f.result.stats.maxValues.get(2_000_000_003)]);
-    assert.ok(all.includes(BigInt(T0) * 1000n) && all.includes(BigInt(T0 + 9000) * 1000n));
+    const slow = run('general', partitioning);
+    for (const path of ['stage', 'direct'] as const) {
+      const fast = run(path, partitioning);
+      assert.equal(fast.records, 8);
+      assert.equal(fast.dlqRecords, 2); // 3 and 7
+      assert.equal(fast.rawBytes, slow.rawBytes);
+      assert.equal(fast.main.length, partitioning === 'hour' ? 2 : 1);
+      assert.deepEqual(
+        fast.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
+        slow.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
+      );
+      const all = fast.main.flatMap((f) => [f.result.stats.minValues.get(2_000_000_003), f.result.stats.maxValues.get(2_000_000_003)]);
+      assert.ok(all.includes(BigInt(T0) * 1000n) && all.includes(BigInt(T0 + 9000) * 1000n));
+    }
   }
+});
+
+test('Avro through the stage, many records a chunk: bad ones between good ones, hours, several chunks; a failed chunk leaves nothing staged', () => {
+  const encode = avroEncoderFor(declared);
+  // 3 chunks of 9,000 records (more than a stage holds), every 97th bad, an hour boundary in each;
+  // every 2,000th too large for the stage (the JavaScript fast path takes it, in its place).
+  const chunks = [0, 1, 2].map((c) => {
+    const messages = Array.from({ length: 9000 }, (_, k) => {
+      const i = c * 9000 + k;
+      const good = encode({ id: BigInt(i), name: i % 5 === 0 ? null : i % 2000 === 3 ? 'z'.repeat(300_000) : `name-${i % 300}` });
+      return { topic: 't', key: null, value: i % 97 === 5 ? good.subarray(0, good.length - 1) : good, timestamp: BigInt(T0 - 4500 + c * 3_600_000 + k) };
+    });
+    return Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
+  });
+  const run = (path: 'stage' | 'general') => {
+    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'hour', directDecode: path !== 'general', avroStage: path === 'stage' ? avroStageBinary : null });
+    let seq = 0;
+    for (const bytes of chunks) s.chunk({ type: 'chunk', seq: ++seq, partition: 1, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
+    return s.seal(1);
+  };
+  const fast = run('stage');
+  const slow = run('general');
+  const bad = Array.from({ length: 27_000 }, (_, i) => i).filter((i) => i % 97 === 5).length;
+  assert.equal(fast.records, 27_000 - bad);
+  assert.equal(fast.dlqRecords, bad);
+  assert.equal(fast.main.length, 4);
+  assert.deepEqual(
+    fast.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64')]),
+    slow.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64')]),
+  );
+  // A chunk whose batch is corrupt after records were staged: the chunk fails, the worker resets,
+  // and the next batch holds only what comes after.
+  const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, avroStage: avroStageBinary });
+  const second = Buffer.from(chunks[1]);
+  second[16] = 0xff; // the batch's magic byte
+  const corrupt = Buffer.concat([chunks[0], second]);
+  assert.throws(() => s.chunk({ type: 'chunk', seq: 1, partition: 1, bytes: corrupt, mainFrom: 0, dlqFrom: 0, aborted: null }), /message format/);
+  s.reset();
+  const ack = s.chunk({ type: 'chunk', seq: 2, partition: 1, bytes: chunks[2], mainFrom: 0, dlqFrom: 0, aborted: null });
+  const sealed = s.seal(2);
+  assert.equal(ack.records, sealed.records);
+  const badInLast = Array.from({ length: 9000 }, (_, k) => 18_000 + k).filter((i) => i % 97 === 5).length;
+  assert.equal(sealed.main.reduce((n, f) => n + f.result.recordCount, 0), 9000 - badInLast);
+});
+
+test('Avro through the stage: a record it declines that the other paths take (a repeated map key) keeps its place', () => {
+  // The map written as a list of entries, so that a key can repeat.
+  const asEntries: Schema = {
+    ...withMap,
+    fields: [withMap.fields[0], { id: 2, name: 'attrs', required: true, type: { type: 'list', 'element-id': 5, 'element-required': true, element: { type: 'struct', fields: [{ id: 6, name: 'key', required: true, type: 'string' }, { id: 7, name: 'value', required: true, type: 'string' }] } } }],
+  };
+  const encode = avroEncoderFor(asEntries);
+  const messages = Array.from({ length: 3000 }, (_, i) => ({
+    topic: 't',
+    key: null,
+    value: encode({ id: BigInt(i), attrs: i % 7 === 0 ? [{ key: 'a', value: 'x' }, { key: 'a', value: `y${i}` }] : [{ key: 'a', value: `v${i}` }] }),
+    timestamp: BigInt(T0 + i),
+  }));
+  const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
+  const run = (path: 'stage' | 'general') => {
+    const avroStage = path === 'stage' ? withMapStage : null;
+    const s = new IngestShard({ topic: 't', format: 'avro', declared: withMap, schema: tableSchema(withMap), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: path !== 'general', avroStage });
+    s.chunk({ type: 'chunk', seq: 1, partition: 0, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
+    return s.seal(1);
+  };
+  const fast = run('stage');
+  const slow = run('general');
+  assert.equal(fast.records, 3000);
+  assert.equal(Buffer.from(fast.main[0].result.bytes).toString('base64'), Buffer.from(slow.main[0].result.bytes).toString('base64'));
 });
 
 test('the Parquet options of the spec (the agent FLOE_PARQUET_* variables) reach the table and DLQ files', async () => {
