@@ -109,9 +109,8 @@ function kindOf(t: IcebergType): Kind | null {
 
 /** True when every type of the schema has a stage (as avro-direct's covered(), and no empty struct). */
 function covered(t: IcebergType): boolean {
-  const k = kindOf(t);
-  if (k === null) return false;
-  if (typeof t === 'string') return LITTLE_ENDIAN || (k !== 'float' && k !== 'double');
+  if (kindOf(t) === null) return false;
+  if (typeof t === 'string') return true;
   switch (t.type) {
     case 'struct':
       return t.fields.length > 0 && t.fields.every((f) => covered(f.type));
@@ -551,7 +550,8 @@ interface WatModule {
  * each ingest worker makes its stage of it (avroStage).
  */
 export async function assembleAvroStage(schema: Schema, kafka: boolean): Promise<Uint8Array | null> {
-  if (!schema.fields.every((f) => covered(f.type))) return null;
+  // The memory is little-endian, and flush() reads it through typed arrays, in the platform's order.
+  if (!LITTLE_ENDIAN || !schema.fields.every((f) => covered(f.type))) return null;
   const columns = planColumns(schema.fields, kafka);
   const { pages } = layOut(columns);
   const g = new Generator(columns);
