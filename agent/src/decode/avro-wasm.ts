@@ -536,7 +536,10 @@ class Generator {
   }
 }
 
-let assembler: Promise<{ parseWat: (name: string, text: string, features: Record<string, boolean>) => WatModule }> | null = null;
+/** wabt's parser (an Emscripten build): loaded for each table's start and then let go, its memory with it. */
+interface Wabt {
+  parseWat(name: string, text: string, features: Record<string, boolean>): WatModule;
+}
 interface WatModule {
   validate(): void;
   toBinary(options: object): { buffer: Uint8Array };
@@ -565,8 +568,8 @@ ${HELPERS}
     ${g.lines.join('\n    ')}
     (local.get $p))
 )`;
-  assembler ??= import('wabt').then((m) => m.default());
-  const parsed = (await assembler).parseWat('stage.wat', text, { simd: true, bulk_memory: true });
+  const wabt: Wabt = await (await import('wabt')).default();
+  const parsed = wabt.parseWat('stage.wat', text, { simd: true, bulk_memory: true });
   try {
     parsed.validate();
     return parsed.toBinary({}).buffer;
