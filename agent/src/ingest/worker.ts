@@ -105,7 +105,14 @@ export class IngestShard {
     const kafkaTail = fields.length === d + KAFKA_COLUMNS.length && KAFKA_COLUMNS.every((k, i) => fields[d + i].name === k.name);
     const direct = spec.directDecode !== false && kafkaTail ? decoder.appendTo : undefined;
     this.#direct = direct ? direct.bind(decoder) : null;
-    this.#stage = this.#direct !== null && spec.format === 'avro' && spec.avroStage ? avroStage(spec.avroStage, spec.declared, true) : null;
+    this.#stage = null;
+    if (this.#direct !== null && spec.format === 'avro' && spec.avroStage) {
+      try {
+        this.#stage = avroStage(spec.avroStage, spec.declared, true);
+      } catch {
+        // A binary this runtime does not take (a defect): avro-direct reads the records, as without one.
+      }
+    }
     this.#main = new TableBatch(spec.schema, spec.parquet);
     this.#dlq = spec.dlqSchema ? new TableBatch(spec.dlqSchema, spec.parquet) : null;
   }
@@ -166,11 +173,18 @@ export class IngestShard {
             flushStage();
             staging = builder;
           }
-          let r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
-          if (r === FULL) {
-            flushStage();
-            staging = builder;
+          let r: number;
+          try {
             r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
+            if (r === FULL) {
+              flushStage();
+              staging = builder;
+              r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
+            }
+          } catch (err) {
+            // A defect of the stage (a trap, a memory that cannot grow): as in flushStage.
+            this.#stage = null;
+            throw err;
           }
           if (r === STAGED) {
             main.added(rawBytes);

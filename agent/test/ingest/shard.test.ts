@@ -8,7 +8,7 @@ import { createRecordsBatch } from '@platformatic/kafka';
 import { IngestShard, type WorkerSpec } from '../../src/ingest/worker.ts';
 import { DLQ_SCHEMA, tableSchema } from '../../src/ingest/tables.ts';
 import { avroEncoderFor } from '../../src/decode/index.ts';
-import { assembleAvroStage } from '../../src/decode/avro-wasm.ts';
+import { AvroStage, assembleAvroStage } from '../../src/decode/avro-wasm.ts';
 import type { Schema } from '../../src/schema/types.ts';
 import { readBack } from '../parquet/helpers.ts';
 
@@ -224,6 +224,28 @@ test('Avro through the stage: a record it declines that the other paths take (a 
   const slow = run('general');
   assert.equal(fast.records, 3000);
   assert.equal(Buffer.from(fast.main[0].result.bytes).toString('base64'), Buffer.from(slow.main[0].result.bytes).toString('base64'));
+});
+
+test('a stage that fails is dropped: its chunk fails, and the chunks after take the JavaScript fast path', (t) => {
+  const encode = avroEncoderFor(declared);
+  const messages = Array.from({ length: 100 }, (_, i) => ({ topic: 't', key: null, value: encode({ id: BigInt(i), name: `n${i}` }), timestamp: BigInt(T0 + i) }));
+  const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
+  const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, avroStage: avroStageBinary });
+  const add = t.mock.method(AvroStage.prototype, 'add', () => {
+    throw new Error('unreachable executed');
+  });
+  assert.throws(() => s.chunk({ type: 'chunk', seq: 1, partition: 0, bytes, mainFrom: 0, dlqFrom: 0, aborted: null }), /unreachable executed/);
+  s.reset();
+  const ack = s.chunk({ type: 'chunk', seq: 2, partition: 0, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
+  assert.equal(add.mock.callCount(), 1);
+  assert.equal(ack.records, 100);
+  const general = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: false });
+  general.chunk({ type: 'chunk', seq: 1, partition: 0, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
+  assert.equal(Buffer.from(s.seal(1).main[0].result.bytes).toString('base64'), Buffer.from(general.seal(1).main[0].result.bytes).toString('base64'));
+  // A binary the runtime does not take: no stage at all.
+  const broken = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, avroStage: Uint8Array.of(0, 97, 115, 109, 9) });
+  assert.equal(broken.chunk({ type: 'chunk', seq: 1, partition: 0, bytes, mainFrom: 0, dlqFrom: 0, aborted: null }).records, 100);
+  assert.equal(add.mock.callCount(), 1);
 });
 
 test('the Parquet options of the spec (the agent FLOE_PARQUET_* variables) reach the table and DLQ files', async () => {
