@@ -13,6 +13,7 @@ import { ConfigError, FloeError } from '../errors.ts';
 import { Agent } from '../agent.ts';
 import { createLogger } from '../log.ts';
 import { fetchScavengeMiBFromEnv, setFetchScavengeMiB } from '../source/scavenge.ts';
+import { sessionTimeoutProblem } from '../source/kafka.ts';
 import { checkParquetEnv } from '../parquet/writer.ts';
 
 const usage = `usage:
@@ -27,6 +28,7 @@ environment:
   FLOE_CONFIG_POLL_MS  how often the stored configuration is checked for a new version (default 2000)
   FLOE_HEAP_GROWING_PERCENT  V8's heap growing factor for the agent process, 0 for V8's own (default 300)
   FLOE_CONCURRENT_RECOMPILATION  1: ingest workers compile optimised code on V8's background threads (default 0: themselves)
+  FLOE_KAFKA_SESSION_TIMEOUT_MS  how long the group waits for a killed agent before its partitions move, 6000..1800000 (default 20000)
   FLOE_FETCH_SCAVENGE_MIB  MiB fetched between two young-generation collections of the fetching thread, 0 for none (default 32)
   FLOE_DIRECT_DECODE  0: every record through the general decode path, not the decoders' fast paths (default 1)
   FLOE_AVRO_STAGE  0: Avro records through the JavaScript fast path, not the WebAssembly stage (default 1)
@@ -96,6 +98,11 @@ async function agent(args: string[]): Promise<number> {
   }
   // Before the agent starts its ingest workers, whose isolates read the flags as they are created.
   for (const f of flags) setFlagsFromString(f);
+  const sessionProblem = sessionTimeoutProblem(process.env);
+  if (sessionProblem !== null) {
+    process.stderr.write(`floe agent: ${sessionProblem}\n`);
+    return 2;
+  }
   const scavengeMiB = fetchScavengeMiBFromEnv(process.env);
   if (typeof scavengeMiB === 'string') {
     process.stderr.write(`floe agent: ${scavengeMiB}\n`);

@@ -113,7 +113,7 @@ export class KafkaSource {
       ...kafkaClientOptions(connection, clientId),
       groupId,
       autocommit: false,
-      sessionTimeout: 20_000,
+      sessionTimeout: sessionTimeoutMs(),
       rebalanceTimeout: 30_000,
       heartbeatInterval: 2_000,
     });
@@ -215,4 +215,25 @@ export class KafkaSource {
     if (this.#consumer) await this.#consumer.close(true).catch(() => {});
     this.#consumer = null;
   }
+}
+
+/** The consumer group session timeout when FLOE_KAFKA_SESSION_TIMEOUT_MS is not set. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 20_000;
+
+/**
+ * `FLOE_KAFKA_SESSION_TIMEOUT_MS`: how long the group waits for an agent that stopped heartbeating
+ * (one that was killed) before its partitions go to the others; 6,000 to 1,800,000 (the broker's
+ * default bounds, group.min/max.session.timeout.ms). The message when it is not that.
+ */
+export function sessionTimeoutProblem(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.FLOE_KAFKA_SESSION_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 6000 || n > 1_800_000) return `FLOE_KAFKA_SESSION_TIMEOUT_MS must be a whole number of milliseconds from 6000 to 1800000, got ${JSON.stringify(raw)}`;
+  return null;
+}
+
+function sessionTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.FLOE_KAFKA_SESSION_TIMEOUT_MS;
+  return raw === undefined || raw === '' || sessionTimeoutProblem(env) !== null ? DEFAULT_SESSION_TIMEOUT_MS : Number(raw);
 }

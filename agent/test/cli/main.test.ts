@@ -60,6 +60,14 @@ test('agent fails if FLOE_FETCH_SCAVENGE_MIB is not a whole number of MiB from 0
   }
 });
 
+test('agent fails if FLOE_KAFKA_SESSION_TIMEOUT_MS is not a whole number of milliseconds from 6000 to 1800000, naming the value', () => {
+  for (const bad of ['abc', '5999', '1800001', '6e3', ' 6000', '-6000']) {
+    const r = floe(['agent', '--config', CONFIG], { FLOE_KAFKA_SESSION_TIMEOUT_MS: bad });
+    assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+    assert.equal(r.stderr, `floe agent: FLOE_KAFKA_SESSION_TIMEOUT_MS must be a whole number of milliseconds from 6000 to 1800000, got ${JSON.stringify(bad)}\n`);
+  }
+});
+
 test('agent fails if a FLOE_PARQUET_* variable is wrong, naming it and the value', () => {
   const cases: Array<[Record<string, string>, string]> = [
     [{ FLOE_PARQUET_PAGE_ENTRIES: 'abc' }, 'FLOE_PARQUET_PAGE_ENTRIES must be an integer from 1 to 2147483647, got "abc"'],
