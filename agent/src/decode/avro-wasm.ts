@@ -658,7 +658,9 @@ export class AvroStage {
    * before: call forget() before its contents change.
    */
   add(buf: Uint8Array, start: number, end: number, partition = 0, offset = 0, timestamp = 0): StageResult {
-    if (end <= start) return DECLINED;
+    // fill converts both to 64-bit integers, which traps outside their range; and avro-direct
+    // stores a safe integer exactly, anything else as Int64Column.appendNumber does.
+    if (end <= start || !Number.isSafeInteger(timestamp) || !Number.isSafeInteger(offset)) return DECLINED;
     if (buf !== this.#src) this.#load(buf);
     const p = this.#source + start;
     const e = this.#source + end;
