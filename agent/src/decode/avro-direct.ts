@@ -134,7 +134,7 @@ const DUPLICATE_KEY = -2;
 const HELPERS = { vnum, blk, fillInt, fillLong, fillStr, fillFloat, fillDouble, R };
 
 /** True when every type of the schema has a fast path. */
-function covered(t: IcebergType): boolean {
+export function covered(t: IcebergType): boolean {
   if (typeof t === 'string') {
     if (t === 'float' || t === 'double') return LITTLE_ENDIAN;
     return ['boolean', 'int', 'date', 'long', 'timestamp', 'timestamptz', 'string'].includes(t);

@@ -32,7 +32,7 @@
 // assembled by wabt (the WebAssembly Binary Toolkit's parser, from npm).
 
 import type { IcebergType, NestedField, Schema } from '../schema/types.ts';
-import { flatten } from './avro-direct.ts';
+import { covered as directCovers, flatten } from './avro-direct.ts';
 import type { BoolColumn, FloatColumn, Int32Column, Int64Column, ListColumn, MapColumn, StructColumn, Utf8Column, Column } from '../parquet/columns.ts';
 
 export const STAGED = 0;
@@ -86,39 +86,30 @@ const WIDTH: Record<Kind, number> = { boolean: 1, int: 4, long: 8, float: 4, dou
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function kindOf(t: IcebergType): Kind | null {
-  if (typeof t === 'string') {
-    switch (t) {
-      case 'boolean':
-      case 'int':
-      case 'long':
-      case 'float':
-      case 'double':
-      case 'string':
-        return t;
-      case 'date':
-        return 'int';
-      case 'timestamp':
-      case 'timestamptz':
-        return 'long';
-    }
-    return null;
-  }
-  return t.type;
+/** The stage's kind of a type avro-direct covers (see covered()). */
+function kindOf(t: IcebergType): Kind {
+  if (typeof t !== 'string') return t.type;
+  if (t === 'date') return 'int';
+  if (t === 'timestamp' || t === 'timestamptz') return 'long';
+  return t as Kind;
 }
 
-/** True when every type of the schema has a stage (as avro-direct's covered(), and no empty struct). */
-function covered(t: IcebergType): boolean {
-  if (kindOf(t) === null) return false;
-  if (typeof t === 'string') return true;
+/** A struct without fields anywhere in t: the stage counts a struct's slots through its members. */
+function hasEmptyStruct(t: IcebergType): boolean {
+  if (typeof t === 'string') return false;
   switch (t.type) {
     case 'struct':
-      return t.fields.length > 0 && t.fields.every((f) => covered(f.type));
+      return t.fields.length === 0 || t.fields.some((f) => hasEmptyStruct(f.type));
     case 'list':
-      return covered(t.element);
+      return hasEmptyStruct(t.element);
     case 'map':
-      return t.key === 'string' && covered(t.value);
+      return hasEmptyStruct(t.value);
   }
+}
+
+/** True when the stage covers the type: avro-direct does, and it holds no empty struct. */
+function covered(t: IcebergType): boolean {
+  return directCovers(t) && !hasEmptyStruct(t);
 }
 
 // The helpers every table's module has. $V holds a helper's second result (a varint's value, a
@@ -381,7 +372,7 @@ const HELPERS = String.raw`
 function planColumns(fields: readonly NestedField[], kafka: boolean): StageColumn[] {
   const out: StageColumn[] = [];
   const add = (t: IcebergType, nullable: boolean, parent: number): void => {
-    const kind = kindOf(t)!;
+    const kind = kindOf(t);
     const k = out.length;
     out.push({ kind, nullable, parent, width: WIDTH[kind], slots: 0, bytes: 0, bitmap: 0 });
     if (typeof t === 'string') return;
