@@ -12,8 +12,8 @@
 // through them; a larger pool repeats less within a file), and each version appends them with its
 // own decoder and ParquetFileBuilder.appendWith, then the Kafka columns as the worker does (one
 // partition's: its offsets distinct, a timestamp shared by 640 records as the bench loads them), or,
-// for Avro where the version has it, its stage (decode/avro-wasm.ts) as the worker uses it;
-// VERSION:direct is the version without the stage. A
+// where the version has one, the format's stage (decode/avro-wasm.ts, json-wasm.ts) as the worker
+// uses it; VERSION:direct is the version without the stage. A
 // slice is --records appends (100,000 by default; 300,000 for seal, about a file of the bench's),
 // then, for seal, the encoding, then the builder's reset; only the phase's CPU time counts. Slices
 // alternate between the versions, the order reversed every other slice, so the machine's drift,
@@ -33,7 +33,7 @@ import type { Format } from './lib/options.ts';
 import { extractAgentTree, resolveCommit, ROOT } from './lib/trees.ts';
 import type { Column, Int32Column, Int64Column } from '../agent/src/parquet/columns.ts';
 
-const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] [--leaves] VERSION... (VERSION: a git revision or ".", and VERSION:direct for its Avro without the stage)';
+const USAGE = 'usage: node bench/decode-ab.ts [--format json|avro] [--phase append|seal] [--slices N] [--records N] [--pool N] [--leaves] VERSION... (VERSION: a git revision or ".", and VERSION:direct for it without the stage)';
 
 function fail(message: string): never {
   process.stderr.write(`bench/decode-ab: ${message}\n${USAGE}\n`);
@@ -141,9 +141,11 @@ async function load(label: string, root: string, directOnly: boolean): Promise<S
   };
   // As IngestShard.chunk's stage, where the version has one: records staged, flushed into the
   // builder every STAGE_ROWS records, when the stage is full, and at the slice's end.
-  const hasStage = format === 'avro' && !directOnly && existsSync(path.join(root, 'agent/src/decode/avro-wasm.ts'));
-  const wasm = hasStage ? await src('decode/avro-wasm.ts') : null;
-  const stage = wasm ? wasm.avroStage(await wasm.assembleAvroStage(declared, true), declared, true) : null;
+  const stageModule = format === 'avro' ? 'decode/avro-wasm.ts' : 'decode/json-wasm.ts';
+  const hasStage = !directOnly && existsSync(path.join(root, 'agent/src', stageModule));
+  const wasm = hasStage ? await src(stageModule) : null;
+  const [make, assemble] = format === 'avro' ? ['avroStage', 'assembleAvroStage'] : ['jsonStage', 'assembleJsonStage'];
+  const stage = wasm ? wasm[make](await wasm[assemble](declared, true), declared, true) : null;
   const flushStage = () => builder.appendRows(stage.staged, (columns: readonly Column[]) => stage.flush(columns));
   const side: Side = {
     label,
@@ -195,7 +197,7 @@ interface Version {
   id: number;
   label: string;
   root: string;
-  /** Avro through avro-direct only, even where the version has the stage. */
+  /** The JavaScript fast path only, even where the version has the stage. */
   direct: boolean;
 }
 
@@ -228,7 +230,7 @@ if (process.env[CHILD]) {
   const dirs: string[] = [];
   try {
     const versions: Version[] = parsed.positionals.map((spec, k) => {
-      // VERSION:direct is that version with avro-direct only (no Avro stage, decode/avro-wasm.ts).
+      // VERSION:direct is that version with the JavaScript fast path only (no stage).
       const direct = spec.endsWith(':direct');
       if (direct) spec = spec.slice(0, -':direct'.length);
       const label = direct ? `${spec}:direct` : spec;

@@ -32,6 +32,7 @@ environment:
   FLOE_FETCH_SCAVENGE_MIB  MiB fetched between two young-generation collections of the fetching thread, 0 for none (default 32)
   FLOE_DIRECT_DECODE  0: every record through the general decode path, not the decoders' fast paths (default 1)
   FLOE_AVRO_STAGE  0: Avro records through the JavaScript fast path, not the WebAssembly stage (default 1)
+  FLOE_JSON_STAGE  0: JSON records through the JavaScript fast path, not the WebAssembly stage (default 1)
   FLOE_PARQUET_COMPRESSION  zstd | snappy | uncompressed (default zstd)
   FLOE_PARQUET_ROW_GROUP_ROWS  rows per row group at most (default 1048576)
   FLOE_PARQUET_PAGE_ENTRIES  level entries per data page at most (default 131072; 20000 as arrow-rs)

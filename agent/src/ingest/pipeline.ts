@@ -33,8 +33,9 @@ import type { FetchChunk } from '../source/fetch.ts';
 import { TableSink, type SinkCommitResult } from './sink.ts';
 import { DLQ_SCHEMA } from './tables.ts';
 import { IngestShards, ingestWorkerCount, type Sealed } from './shards.ts';
-import { avroStageFromEnv, directDecodeFromEnv } from './worker.ts';
+import { directDecodeFromEnv, stageFromEnv } from './worker.ts';
 import { assembleAvroStage } from '../decode/avro-wasm.ts';
+import { assembleJsonStage } from '../decode/json-wasm.ts';
 import { parquetOptionsFromEnv } from '../parquet/writer.ts';
 
 export interface PipelineOptions {
@@ -151,9 +152,9 @@ export class TablePipeline {
     this.#resetPositions();
     const o = this.opts;
     const directDecode = directDecodeFromEnv();
-    const avroStage = o.format === 'avro' && directDecode && avroStageFromEnv() ? await this.#assembleAvroStage() : null;
+    const stage = directDecode && stageFromEnv(o.format) ? await this.#assembleStage() : null;
     this.#shards = new IngestShards(
-      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning, directDecode, avroStage, parquet: parquetOptionsFromEnv() },
+      { topic: o.topic, format: o.format, declared: o.declared, schema: this.main.schema, dlqSchema: this.dlq ? DLQ_SCHEMA : null, partitioning: o.partitioning, directDecode, stage, parquet: parquetOptionsFromEnv() },
       o.workers ?? ingestWorkerCount(),
       (message) => this.#workerFailed(message),
     );
@@ -172,12 +173,16 @@ export class TablePipeline {
     this.#running = this.#consumeLoop();
   }
 
-  /** The Avro stage's binary for the workers; none (avro-direct only) if it cannot be assembled, which is a defect. */
-  async #assembleAvroStage(): Promise<Uint8Array | null> {
+  /**
+   * The stage's binary for the workers (null where the schema has a type it does not cover); none
+   * (the JavaScript fast path only) if it cannot be assembled, which is a defect.
+   */
+  async #assembleStage(): Promise<Uint8Array | null> {
+    const { declared, format } = this.opts;
     try {
-      return await assembleAvroStage(this.opts.declared, true);
+      return format === 'avro' ? await assembleAvroStage(declared, true) : await assembleJsonStage(declared, true);
     } catch (err) {
-      this.opts.log.error('the Avro stage could not be assembled: records take the JavaScript fast path', { table: this.opts.tableName, error: (err as Error).message });
+      this.opts.log.error(`the ${format === 'avro' ? 'Avro' : 'JSON'} stage could not be assembled: records take the JavaScript fast path`, { table: this.opts.tableName, error: (err as Error).message });
       return null;
     }
   }

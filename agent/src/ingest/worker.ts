@@ -26,7 +26,9 @@ import { forEachRecordIn, RECORD_TIMESTAMP, type AbortedTransaction } from '../s
 import type { ParquetFileBuilder, ParquetFileOptions, ParquetFileResult } from '../parquet/writer.ts';
 import { dlqRow, KAFKA_COLUMNS } from './tables.ts';
 import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
-import { avroStage, FULL, STAGED, STAGE_ROWS, type AvroStage } from '../decode/avro-wasm.ts';
+import { avroStage } from '../decode/avro-wasm.ts';
+import { jsonStage } from '../decode/json-wasm.ts';
+import { FULL, STAGED, STAGE_ROWS, type WasmStage } from '../decode/wasm-stage.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -42,10 +44,11 @@ export interface WorkerSpec {
   /** Whether to use the decoder's fast path where it has one (env FLOE_DIRECT_DECODE=0 turns it off). @default true */
   directDecode?: boolean;
   /**
-   * The table's Avro stage (decode/avro-wasm.ts assembleAvroStage, for the declared schema with the
-   * Kafka columns), used ahead of the fast path; none when null or absent (env FLOE_AVRO_STAGE=0).
+   * The table's stage (decode/avro-wasm.ts assembleAvroStage or json-wasm.ts assembleJsonStage, by
+   * `format`, for the declared schema with the Kafka columns), used ahead of the fast path; none
+   * when null or absent (env FLOE_AVRO_STAGE=0, FLOE_JSON_STAGE=0).
    */
-  avroStage?: Uint8Array | null;
+  stage?: Uint8Array | null;
   /** Options of the Parquet files (the agent's `FLOE_PARQUET_*`, checked at start). @default {} */
   parquet?: ParquetFileOptions;
 }
@@ -76,12 +79,16 @@ export function directDecodeFromEnv(env: NodeJS.ProcessEnv = process.env): boole
   throw new Error(`FLOE_DIRECT_DECODE must be 0 or 1, got ${JSON.stringify(raw)}`);
 }
 
-/** `FLOE_AVRO_STAGE`: `0` leaves Avro records to the JavaScript fast path (decode/avro-direct.ts). */
-export function avroStageFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const raw = env.FLOE_AVRO_STAGE;
+/**
+ * `FLOE_AVRO_STAGE`, `FLOE_JSON_STAGE`: `0` leaves the format's records to its JavaScript fast path
+ * (decode/avro-direct.ts, json-direct.ts) instead of its WebAssembly stage.
+ */
+export function stageFromEnv(format: SourceFormat, env: NodeJS.ProcessEnv = process.env): boolean {
+  const name = format === 'avro' ? 'FLOE_AVRO_STAGE' : 'FLOE_JSON_STAGE';
+  const raw = env[name];
   if (raw === undefined || raw === '' || raw === '1') return true;
   if (raw === '0') return false;
-  throw new Error(`FLOE_AVRO_STAGE must be 0 or 1, got ${JSON.stringify(raw)}`);
+  throw new Error(`${name} must be 0 or 1, got ${JSON.stringify(raw)}`);
 }
 
 /** The worker's state, separate from the thread plumbing so it can run in-process in tests. */
@@ -90,8 +97,8 @@ export class IngestShard {
   #decode: (v: Uint8Array | null) => import('../schema/types.ts').Row;
   /** The decoder's fast path (no row object), unless off or the schema has none. */
   #direct: ((buf: Uint8Array, start: number, end: number, columns: readonly Column[]) => boolean) | null;
-  /** Avro records in WebAssembly, ahead of #direct: see chunk(). */
-  #stage: AvroStage | null;
+  /** Records read by WebAssembly, ahead of #direct: see chunk(). */
+  #stage: WasmStage | null;
   #main: TableBatch;
   #dlq: TableBatch | null;
 
@@ -106,11 +113,11 @@ export class IngestShard {
     const direct = spec.directDecode !== false && kafkaTail ? decoder.appendTo : undefined;
     this.#direct = direct ? direct.bind(decoder) : null;
     this.#stage = null;
-    if (this.#direct !== null && spec.format === 'avro' && spec.avroStage) {
+    if (this.#direct !== null && spec.stage) {
       try {
-        this.#stage = avroStage(spec.avroStage, spec.declared, true);
+        this.#stage = spec.format === 'avro' ? avroStage(spec.stage, spec.declared, true) : jsonStage(spec.stage, spec.declared, true);
       } catch {
-        // A binary this runtime does not take (a defect): avro-direct reads the records, as without one.
+        // A binary this runtime does not take (a defect): the fast path reads the records, as without one.
       }
     }
     this.#main = new TableBatch(spec.schema, spec.parquet);
@@ -140,7 +147,7 @@ export class IngestShard {
       (columns[kafkaColumn + 2] as Int64Column).appendNumber(RECORD_TIMESTAMP[0] * 1000);
       return true;
     };
-    // The Avro stage takes records first and moves them into `staging`, their file's builder, in
+    // The stage takes records first and moves them into `staging`, their file's builder, in
     // bulk: when it holds STAGE_ROWS, when it is full, before a record goes to another builder or
     // takes another path (so rows keep their order), and at the chunk's end.
     const stage = this.#stage;

@@ -1,7 +1,7 @@
 // One ingest worker's work on the benchmark's data, in-process (not a test: run it by hand).
 //   source scripts/node-env.sh && node agent/test/ingest/bench-shard.ts [json|avro] [MiB]
-//   (FLOE_DIRECT_DECODE=0: the general decode path, FLOE_AVRO_STAGE=0: Avro without its stage, for
-//   comparison; reads the rig settings: npm run rig:up)
+//   (FLOE_DIRECT_DECODE=0: the general decode path, FLOE_AVRO_STAGE=0 or FLOE_JSON_STAGE=0: without
+//   the format's stage, for comparison; reads the rig settings: npm run rig:up)
 // Parses record batches, decodes, appends to the column builders (chunk) and encodes Parquet
 // (seal), one 64 MiB batch at a time, and prints records/s and CPU-seconds per GiB of each phase.
 // The data is the bench's: SEED_POOL seed records produced round robin over 16 partitions, in ~1
@@ -9,8 +9,9 @@
 // workers: partition p goes to worker p % 2), a partition's batch at a time; so column
 // cardinalities, and with them the dictionaries' work, are those of `npm run bench`.
 import { createRecordsBatch } from '@platformatic/kafka';
-import { IngestShard, avroStageFromEnv, directDecodeFromEnv } from '../../src/ingest/worker.ts';
+import { IngestShard, directDecodeFromEnv, stageFromEnv } from '../../src/ingest/worker.ts';
 import { assembleAvroStage } from '../../src/decode/avro-wasm.ts';
+import { assembleJsonStage } from '../../src/decode/json-wasm.ts';
 import { loadConfig, tableSchema } from '../../src/config/index.ts';
 import { DLQ_SCHEMA, tableSchema as withKafkaColumns } from '../../src/ingest/tables.ts';
 import { agentConfigYaml, sampleValues, SEED_POOL } from '../../../bench/lib/seed.ts';
@@ -60,10 +61,10 @@ const byPartition = MINE.map((p) => chunks.filter((c) => c.partition === p));
 const ordered: typeof chunks = [];
 for (let k = 0; ordered.length < chunks.length; k++) for (const list of byPartition) if (k < list.length) ordered.push(list[k]);
 
-// As the pipeline makes the spec: the Avro stage unless FLOE_AVRO_STAGE=0 or FLOE_DIRECT_DECODE=0.
+// As the pipeline makes the spec: the format's stage unless FLOE_<FORMAT>_STAGE=0 or FLOE_DIRECT_DECODE=0.
 const directDecode = directDecodeFromEnv();
-const avroStage = format === 'avro' && directDecode && avroStageFromEnv() ? await assembleAvroStage(declared, true) : null;
-const shard = new IngestShard({ topic: 't', format, declared, schema: withKafkaColumns(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode, avroStage });
+const stage = directDecode && stageFromEnv(format) ? await (format === 'avro' ? assembleAvroStage : assembleJsonStage)(declared, true) : null;
+const shard = new IngestShard({ topic: 't', format, declared, schema: withKafkaColumns(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode, stage });
 for (let round = 0; round < 3; round++) {
   let chunkCpu = 0;
   let sealCpu = 0;

@@ -9,6 +9,7 @@ import { IngestShard, type WorkerSpec } from '../../src/ingest/worker.ts';
 import { DLQ_SCHEMA, tableSchema } from '../../src/ingest/tables.ts';
 import { avroEncoderFor } from '../../src/decode/index.ts';
 import { AvroStage, assembleAvroStage } from '../../src/decode/avro-wasm.ts';
+import { assembleJsonStage } from '../../src/decode/json-wasm.ts';
 import type { Schema } from '../../src/schema/types.ts';
 import { readBack } from '../parquet/helpers.ts';
 
@@ -134,8 +135,8 @@ test('Avro through the stage and through the fast path: the same files as the ge
   });
   const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
   const run = (path: 'stage' | 'direct' | 'general', partitioning: 'unpartitioned' | 'hour') => {
-    const avroStage = path === 'stage' ? avroStageBinary : null;
-    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning, directDecode: path !== 'general', avroStage });
+    const stage = path === 'stage' ? avroStageBinary : null;
+    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning, directDecode: path !== 'general', stage });
     s.chunk({ type: 'chunk', seq: 1, partition: 4, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
     return s.seal(1);
   };
@@ -170,7 +171,7 @@ test('Avro through the stage, many records a chunk: bad ones between good ones, 
     return Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
   });
   const run = (path: 'stage' | 'general') => {
-    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'hour', directDecode: path !== 'general', avroStage: path === 'stage' ? avroStageBinary : null });
+    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'hour', directDecode: path !== 'general', stage: path === 'stage' ? avroStageBinary : null });
     let seq = 0;
     for (const bytes of chunks) s.chunk({ type: 'chunk', seq: ++seq, partition: 1, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
     return s.seal(1);
@@ -187,7 +188,7 @@ test('Avro through the stage, many records a chunk: bad ones between good ones, 
   );
   // A chunk whose batch is corrupt after records were staged: the chunk fails, the worker resets,
   // and the next batch holds only what comes after.
-  const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, avroStage: avroStageBinary });
+  const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, stage: avroStageBinary });
   const second = Buffer.from(chunks[1]);
   second[16] = 0xff; // the batch's magic byte
   const corrupt = Buffer.concat([chunks[0], second]);
@@ -215,8 +216,8 @@ test('Avro through the stage: a record it declines that the other paths take (a 
   }));
   const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
   const run = (path: 'stage' | 'general') => {
-    const avroStage = path === 'stage' ? withMapStage : null;
-    const s = new IngestShard({ topic: 't', format: 'avro', declared: withMap, schema: tableSchema(withMap), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: path !== 'general', avroStage });
+    const stage = path === 'stage' ? withMapStage : null;
+    const s = new IngestShard({ topic: 't', format: 'avro', declared: withMap, schema: tableSchema(withMap), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: path !== 'general', stage });
     s.chunk({ type: 'chunk', seq: 1, partition: 0, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
     return s.seal(1);
   };
@@ -226,11 +227,47 @@ test('Avro through the stage: a record it declines that the other paths take (a 
   assert.equal(Buffer.from(fast.main[0].result.bytes).toString('base64'), Buffer.from(slow.main[0].result.bytes).toString('base64'));
 });
 
+test('JSON through the stage, the fast path and the general path: the same files; bad records, records the stage leaves to the others, hours, several chunks', async () => {
+  const stage = (await assembleJsonStage(declared, true))!;
+  // 3 chunks of 9,000 records (more than a stage holds), an hour boundary in each: every 97th not
+  // JSON (a dead letter), every 89th an id the stage leaves to json-direct ("5"), every 2,000th
+  // too large for the stage, every 13th with escapes and non-ASCII in its name.
+  const chunks = [0, 1, 2].map((c) => {
+    const messages = Array.from({ length: 9000 }, (_, k) => {
+      const i = c * 9000 + k;
+      const name = i % 5 === 0 ? null : i % 2000 === 3 ? 'z'.repeat(300_000) : i % 13 === 0 ? `n${i} — "quoted"` : `name-${i % 300}`;
+      const text = i % 97 === 5 ? `{"id": ${i},` : i % 89 === 7 ? `{"id": "${i}", "name": "s"}` : JSON.stringify({ id: i, name });
+      return { topic: 't', key: null, value: Buffer.from(text), timestamp: BigInt(T0 - 4500 + c * 3_600_000 + k) };
+    });
+    return Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
+  });
+  const run = (path: 'stage' | 'direct' | 'general') => {
+    const s = new IngestShard({ topic: 't', format: 'json', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'hour', directDecode: path !== 'general', stage: path === 'stage' ? stage : null });
+    let seq = 0;
+    for (const bytes of chunks) s.chunk({ type: 'chunk', seq: ++seq, partition: 1, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
+    return s.seal(1);
+  };
+  const slow = run('general');
+  const bad = Array.from({ length: 27_000 }, (_, i) => i).filter((i) => i % 97 === 5).length;
+  assert.equal(slow.records, 27_000 - bad);
+  for (const path of ['stage', 'direct'] as const) {
+    const fast = run(path);
+    assert.equal(fast.records, 27_000 - bad);
+    assert.equal(fast.dlqRecords, bad);
+    assert.equal(fast.rawBytes, slow.rawBytes);
+    assert.equal(fast.main.length, 4);
+    assert.deepEqual(
+      fast.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
+      slow.main.map((f) => [f.partitionValue, Buffer.from(f.result.bytes).toString('base64'), f.result.stats]),
+    );
+  }
+});
+
 test('a stage that fails is dropped: its chunk fails, and the chunks after take the JavaScript fast path', (t) => {
   const encode = avroEncoderFor(declared);
   const messages = Array.from({ length: 100 }, (_, i) => ({ topic: 't', key: null, value: encode({ id: BigInt(i), name: `n${i}` }), timestamp: BigInt(T0 + i) }));
   const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
-  const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, avroStage: avroStageBinary });
+  const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, stage: avroStageBinary });
   const add = t.mock.method(AvroStage.prototype, 'add', () => {
     throw new Error('unreachable executed');
   });
@@ -243,7 +280,7 @@ test('a stage that fails is dropped: its chunk fails, and the chunks after take 
   general.chunk({ type: 'chunk', seq: 1, partition: 0, bytes, mainFrom: 0, dlqFrom: 0, aborted: null });
   assert.equal(Buffer.from(s.seal(1).main[0].result.bytes).toString('base64'), Buffer.from(general.seal(1).main[0].result.bytes).toString('base64'));
   // A binary the runtime does not take: no stage at all.
-  const broken = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, avroStage: Uint8Array.of(0, 97, 115, 109, 9) });
+  const broken = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: true, stage: Uint8Array.of(0, 97, 115, 109, 9) });
   assert.equal(broken.chunk({ type: 'chunk', seq: 1, partition: 0, bytes, mainFrom: 0, dlqFrom: 0, aborted: null }).records, 100);
   assert.equal(add.mock.callCount(), 1);
 });
