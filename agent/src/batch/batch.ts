@@ -79,9 +79,9 @@ export class TableBatch {
     return f.builder;
   }
 
-  /** Counts rows appended directly to the builders (`rawBytes`: their Kafka keys' and values' bytes). */
-  added(rawBytes: number, records = 1): void {
-    this.records += records;
+  /** Counts a row appended directly to one of the builders. */
+  added(rawBytes: number): void {
+    this.records++;
     this.rawBytes += rawBytes;
   }
 

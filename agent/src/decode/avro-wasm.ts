@@ -17,7 +17,7 @@
 
 import type { IcebergType, NestedField, Schema } from '../schema/types.ts';
 import { covered as directCovers } from './avro-direct.ts';
-import { assembleStage, DECLINED, FULL, INVALID, kafkaLines, LITTLE_ENDIAN, NO_ROOM, planColumns, RETRY, SLACK, T_BASE, T_BYTES_END, T_POS, T_SLOT, WasmStage, type StageColumn, type StageResult } from './wasm-stage.ts';
+import { assembleStage, DECLINED, FULL, INVALID, kafkaLines, LITTLE_ENDIAN, NO_ROOM, planColumns, SLACK, T_BASE, T_BYTES_END, T_POS, T_SLOT, WasmStage, type StageColumn, type StageResult } from './wasm-stage.ts';
 
 export { DECLINED, FULL, STAGED, STAGE_ROWS, type StageResult } from './wasm-stage.ts';
 
@@ -49,18 +49,6 @@ function covered(t: IcebergType): boolean {
 // Avro's helpers. $V holds a helper's second result (a varint's value, a union branch, a block
 // count).
 const HELPERS = String.raw`
-  ;; A record as AvroStage.stage reads it (the framing rule), for run: a framed reading that fails
-  ;; in a way a plain one might not is ${RETRY}, which leaves the record to add().
-  (func $one (param $p i32) (param $e i32) (param $part i32) (param $offset f64) (param $timestamp f64) (result i32)
-    (local $r i32)
-    (if (i32.and (i32.eqz (i32.load8_u (local.get $p))) (i32.ge_u (i32.sub (local.get $e) (local.get $p)) (i32.const 5)))
-      (then
-        (local.set $r (call $fill (i32.add (local.get $p) (i32.const 5)) (local.get $e) (local.get $part) (local.get $offset) (local.get $timestamp)))
-        (if (i32.or (i32.or (i32.eq (local.get $r) (local.get $e)) (i32.eq (local.get $r) (i32.const ${NO_ROOM}))) (i32.or (i32.eq (local.get $r) (i32.const ${DUPLICATE_KEY})) (i32.eq (local.get $r) (i32.const ${MANY_ENTRIES}))))
-          (then (return (local.get $r))))
-        (return (i32.const ${RETRY}))))
-    (call $fill (local.get $p) (local.get $e) (local.get $part) (local.get $offset) (local.get $timestamp)))
-
   (global $V (mut i64) (i64.const 0))
 
   ;; A zigzag varint of at most $max bytes, its low 64 bits: 7 for lengths, counts, ints and union

@@ -45,10 +45,6 @@ const BACKSLASH = 92;
 // follow the point, the exponent written (its magnitude saturated), and whether it is an integer
 // (no point, no exponent).
 const HELPERS = String.raw`
-  ;; A record, for run.
-  (func $one (param $p i32) (param $e i32) (param $part i32) (param $offset f64) (param $timestamp f64) (result i32)
-    (call $fill (local.get $p) (local.get $e) (local.get $part) (local.get $offset) (local.get $timestamp)))
-
   (global $neg (mut i32) (i32.const 0))
   (global $mant (mut i64) (i64.const 0))
   (global $sig (mut i32) (i32.const 0))

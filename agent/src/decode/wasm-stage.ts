@@ -58,8 +58,6 @@ export const T_BITMAP = 28; // validity bits (1: valid), 0 for a required column
 // fill's results below 0 (a generator may add its own).
 export const INVALID = -1;
 export const NO_ROOM = -2;
-/** $one's: the record may still be staged another way (add() tries it: Avro's plain reading after the framed one). */
-export const RETRY = -9;
 
 export type Kind = 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'struct' | 'list' | 'map';
 
@@ -216,109 +214,17 @@ interface WatModule {
 }
 
 /**
- * `run` stages the records of a Kafka record batch (its records field, in the source region) one
- * after the other, as ingest/worker.ts's visitor would stage them one call at a time (see
- * WasmStage.run), and stops at the first it leaves to the JavaScript: a record framed in any way
- * source/records.ts's visitRecords would read differently or refuse (a field past the record's end,
- * a varint of more than 5 bytes, a timestamp delta of more than 7: beyond 2^49, where its doubles
- * stop being exact), a null or empty value, an offset below the table's, a timestamp outside the
- * builder's hour, an offset or a timestamp in µs that is no safe integer, a record the table's $one
- * does not stage (it is taken back by WasmStage.run), and after `rows` records.
- */
-const RUN = String.raw`
-  (global $next (export "next") (mut i32) (i32.const 0))
-  (global $result (export "result") (mut i32) (i32.const 0))
-  (global $raw (export "raw") (mut f64) (f64.const 0))
-  (global $kv (mut i32) (i32.const 0))
-  (global $kvl (mut f64) (f64.const 0))
-
-  ;; A zigzag varint of a Kafka record (records.ts Cursor.varint: at most 5 bytes, an int32) before
-  ;; e: the position after it, or -1; its value in $kv.
-  (func $kvarint (param $p i32) (param $e i32) (result i32)
-    (local $raw i32) (local $shift i32) (local $b i32)
-    (loop $l
-      (if (i32.or (i32.ge_u (local.get $p) (local.get $e)) (i32.ge_u (local.get $shift) (i32.const 35))) (then (return (i32.const -1))))
-      (local.set $b (i32.load8_u (local.get $p)))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (local.set $raw (i32.or (local.get $raw) (i32.shl (i32.and (local.get $b) (i32.const 0x7f)) (local.get $shift))))
-      (local.set $shift (i32.add (local.get $shift) (i32.const 7)))
-      (br_if $l (i32.and (local.get $b) (i32.const 0x80))))
-    (global.set $kv (i32.xor (i32.shr_u (local.get $raw) (i32.const 1)) (i32.sub (i32.const 0) (i32.and (local.get $raw) (i32.const 1)))))
-    (local.get $p))
-
-  ;; A zigzag varlong of at most 7 bytes (Cursor.varlong reads it exactly) before e: the position
-  ;; after it, or -1; its value in $kvl.
-  (func $kvarlong (param $p i32) (param $e i32) (result i32)
-    (local $acc i64) (local $shift i64) (local $b i32) (local $k i32)
-    (loop $l
-      (if (i32.or (i32.ge_u (local.get $p) (local.get $e)) (i32.eq (local.get $k) (i32.const 7))) (then (return (i32.const -1))))
-      (local.set $b (i32.load8_u (local.get $p)))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (local.set $acc (i64.or (local.get $acc) (i64.shl (i64.extend_i32_u (i32.and (local.get $b) (i32.const 0x7f))) (local.get $shift))))
-      (local.set $shift (i64.add (local.get $shift) (i64.const 7)))
-      (br_if $l (i32.and (local.get $b) (i32.const 0x80))))
-    (global.set $kvl (f64.convert_i64_s (i64.xor (i64.shr_u (local.get $acc) (i64.const 1)) (i64.sub (i64.const 0) (i64.and (local.get $acc) (i64.const 1))))))
-    (local.get $p))
-
-  ;; 1 when x is a safe integer (Number.isSafeInteger).
-  (func $safe (param $x f64) (result i32)
-    (i32.and (f64.eq (local.get $x) (f64.trunc (local.get $x))) (f64.le (f64.abs (local.get $x)) (f64.const 9007199254740991))))
-
-  (func (export "run") (param $p i32) (param $end i32) (param $count i32) (param $base f64) (param $from f64) (param $ts0 f64) (param $append i32) (param $fixed f64) (param $lo f64) (param $hi f64) (param $part i32) (param $rows i32) (result i32)
-    (local $n i32) (local $q i32) (local $recEnd i32) (local $ts f64) (local $off f64) (local $us f64) (local $klen i32) (local $vlen i32) (local $r i32)
-    (global.set $result (i32.const 0))
-    (global.set $raw (f64.const 0))
-    (block $stop
-      (loop $l
-        (br_if $stop (i32.or (i32.ge_u (local.get $n) (local.get $count)) (i32.ge_u (local.get $n) (local.get $rows))))
-        (local.set $q (call $kvarint (local.get $p) (local.get $end)))
-        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
-        (br_if $stop (i32.or (i32.lt_s (global.get $kv) (i32.const 1)) (i32.gt_u (global.get $kv) (i32.sub (local.get $end) (local.get $q)))))
-        (local.set $recEnd (i32.add (local.get $q) (global.get $kv)))
-        (local.set $q (call $kvarlong (i32.add (local.get $q) (i32.const 1)) (local.get $recEnd))) ;; after the attributes
-        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
-        (local.set $ts (select (local.get $fixed) (f64.add (local.get $ts0) (global.get $kvl)) (local.get $append)))
-        (local.set $q (call $kvarint (local.get $q) (local.get $recEnd)))
-        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
-        (local.set $off (f64.add (local.get $base) (f64.convert_i32_s (global.get $kv))))
-        (local.set $q (call $kvarint (local.get $q) (local.get $recEnd)))
-        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
-        (local.set $klen (select (global.get $kv) (i32.const 0) (i32.gt_s (global.get $kv) (i32.const 0))))
-        (br_if $stop (i32.gt_u (local.get $klen) (i32.sub (local.get $recEnd) (local.get $q))))
-        (local.set $q (call $kvarint (i32.add (local.get $q) (local.get $klen)) (local.get $recEnd)))
-        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
-        (local.set $vlen (global.get $kv))
-        (br_if $stop (i32.or (i32.lt_s (local.get $vlen) (i32.const 1)) (i32.gt_u (local.get $vlen) (i32.sub (local.get $recEnd) (local.get $q)))))
-        (br_if $stop (f64.lt (local.get $off) (local.get $from)))
-        (br_if $stop (i32.eqz (i32.and (f64.ge (local.get $ts) (local.get $lo)) (f64.lt (local.get $ts) (local.get $hi)))))
-        (local.set $us (f64.mul (local.get $ts) (f64.const 1000)))
-        (br_if $stop (i32.eqz (i32.and (call $safe (local.get $off)) (call $safe (local.get $us)))))
-        (local.set $r (call $one (local.get $q) (i32.add (local.get $q) (local.get $vlen)) (local.get $part) (local.get $off) (local.get $us)))
-        (if (i32.ne (local.get $r) (i32.add (local.get $q) (local.get $vlen))) (then (global.set $result (local.get $r)) (br $stop)))
-        (global.set $raw (f64.add (global.get $raw) (f64.convert_i32_u (i32.add (local.get $klen) (local.get $vlen)))))
-        (local.set $n (i32.add (local.get $n) (i32.const 1)))
-        (local.set $p (local.get $recEnd))
-        (br $l)))
-    (global.set $next (local.get $p))
-    (local.get $n))
-`;
-
-/**
  * Assembles a table's module: the memory for `columns`, the common helpers and the generator's, and
  * `fill(p, e, part, offset, timestamp) -> end or a result below 0` with the generator's locals and
- * lines (`$t` is an i32 local it may use); `run` (RUN) stages a record through the generator's
- * `$one(p, e, part, offset, timestamp)`, which answers as fill does. wabt is loaded for each call
- * and then let go.
+ * lines (`$t` is an i32 local it may use). wabt is loaded for each call and then let go.
  */
 export async function assembleStage(columns: StageColumn[], helpers: string, locals: string, lines: readonly string[]): Promise<Uint8Array> {
   const { pages } = layOut(columns);
   const text = `(module
   (memory (export "memory") ${pages})
 ${COMMON}
-${RUN}
 ${helpers}
-  (func $fill (export "fill") (param $p i32) (param $e i32) (param $part i32) (param $offset f64) (param $timestamp f64) (result i32)
+  (func (export "fill") (param $p i32) (param $e i32) (param $part i32) (param $offset f64) (param $timestamp f64) (result i32)
     (local $t i32) ${locals}
     ${lines.join('\n    ')})
 )`;
@@ -357,12 +263,8 @@ function align(n: number): number {
 }
 
 type Fill = (p: number, e: number, partition: number, offset: number, timestamp: number) => number;
-type Run = (p: number, end: number, count: number, base: number, from: number, ts0: number, append: number, fixed: number, lo: number, hi: number, part: number, rows: number) => number;
 
 // The WebAssembly API, which TypeScript declares only in its DOM library.
-interface WasmGlobal {
-  readonly value: number;
-}
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
@@ -388,19 +290,6 @@ export class WasmStage {
   #room: number;
   /** Records in the stage. */
   staged = 0;
-  /** Where the record after those the last run() staged begins (an index of its `records`). */
-  runEnd = 0;
-  /** Bytes of the keys and values of the records the last run() staged. */
-  runBytes = 0;
-  /**
-   * Whether the stage declines the record the last run() stopped at (add() would answer DECLINED):
-   * the caller reads it another way without asking add().
-   */
-  runDeclined = false;
-  readonly #run: Run;
-  readonly #next: WasmGlobal;
-  readonly #result: WasmGlobal;
-  readonly #raw: WasmGlobal;
   #lastColumns: readonly Column[] | null = null;
   #flat: Column[] = [];
 
@@ -411,10 +300,6 @@ export class WasmStage {
     this.#columns = columns;
     this.#memory = instance.exports.memory as WasmMemory;
     this.fill = instance.exports.fill as Fill;
-    this.#run = instance.exports.run as Run;
-    this.#next = instance.exports.next as WasmGlobal;
-    this.#result = instance.exports.result as WasmGlobal;
-    this.#raw = instance.exports.raw as WasmGlobal;
     this.#source = source;
     this.#topLevel = columns.filter((c) => c.parent === -1).length;
     this.#u8 = new Uint8Array(this.#memory.buffer);
@@ -434,28 +319,6 @@ export class WasmStage {
     if (end <= start || !Number.isSafeInteger(timestamp) || !Number.isSafeInteger(offset)) return DECLINED;
     if (buf !== this.#src) this.#load(buf);
     return this.stage(buf, start, this.#source + start, this.#source + end, partition, offset, timestamp);
-  }
-
-  /**
-   * Stages records of a Kafka record batch, from byte `pos` of `records` (its records field), one
-   * after the other, each as the worker's add() of it would (see RUN): at most `count`, no more
-   * than the stage holds (STAGE_ROWS), those of offsets from `from` and timestamps (ms) in
-   * [lo, hi), with `partition` for the Kafka column. `base`, `baseTimestamp`, `logAppendTime` and
-   * `maxTimestamp` are the batch's (source/records.ts RecordRun). Returns how many it staged;
-   * runEnd, runBytes and runDeclined describe them and the record it stopped at, of which nothing
-   * is left in the stage.
-   */
-  run(records: Uint8Array, pos: number, count: number, base: number, from: number, baseTimestamp: number, logAppendTime: boolean, maxTimestamp: number, lo: number, hi: number, partition: number): number {
-    if (records !== this.#src) this.#load(records);
-    const source = this.#source;
-    const staged = this.#run(source + pos, source + records.byteLength, count, base, from, baseTimestamp, logAppendTime ? 1 : 0, maxTimestamp, lo, hi, partition, STAGE_ROWS - this.staged);
-    this.staged += staged;
-    const r = this.#result.value;
-    if (r !== 0) this.rollback();
-    this.runDeclined = r !== 0 && r !== NO_ROOM && r !== RETRY;
-    this.runEnd = this.#next.value - source;
-    this.runBytes = this.#raw.value;
-    return staged;
   }
 
   /** Stages the record at [p, e) of the memory, buf[start] on: fill reads it from p. */

@@ -22,13 +22,13 @@ import type { SourceFormat } from '../config/model.ts';
 import { createDecoder } from '../decode/decoder.ts';
 import { DecodeError } from '../errors.ts';
 import { TableBatch } from '../batch/batch.ts';
-import { forEachRecordIn, RECORD_TIMESTAMP, RUN_END, type AbortedTransaction, type RecordRun } from '../source/records.ts';
+import { forEachRecordIn, RECORD_TIMESTAMP, type AbortedTransaction } from '../source/records.ts';
 import type { ParquetFileBuilder, ParquetFileOptions, ParquetFileResult } from '../parquet/writer.ts';
 import { dlqRow, KAFKA_COLUMNS } from './tables.ts';
 import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
 import { avroStage } from '../decode/avro-wasm.ts';
 import { jsonStage } from '../decode/json-wasm.ts';
-import { DECLINED, FULL, STAGED, STAGE_ROWS, type WasmStage } from '../decode/wasm-stage.ts';
+import { FULL, STAGED, STAGE_ROWS, type WasmStage } from '../decode/wasm-stage.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -152,11 +152,6 @@ export class IngestShard {
     // takes another path (so rows keep their order), and at the chunk's end.
     const stage = this.#stage;
     let staging: ParquetFileBuilder | null = null;
-    // The timestamps (ms) of `staging`'s records: its hour with hour partitioning.
-    let stagingFrom = -Infinity;
-    let stagingTo = Infinity;
-    // Whether the stage's run stopped at the next record because it declines it.
-    let declined = false;
     const flushStage = (): void => {
       if (staging !== null && stage!.staged > 0) {
         try {
@@ -169,34 +164,6 @@ export class IngestShard {
       }
       staging = null;
     };
-    // Runs of records the stage reads a batch at a time, WebAssembly parsing the records' framing
-    // too, each as the visitor below would stage it; it hands the visitor every other record (the
-    // first of a chunk, one of another hour, one it declines, one below the table's offsets).
-    const run: RecordRun | null =
-      stage === null
-        ? null
-        : (records, pos, count, base, baseTimestamp, logAppendTime, maxTimestamp) => {
-            declined = false;
-            if (staging === null) return 0;
-            let taken: number;
-            try {
-              taken = stage.run(records, pos, count, base, mainFrom, baseTimestamp, logAppendTime, maxTimestamp, stagingFrom, stagingTo, partition);
-            } catch (err) {
-              this.#stage = null; // as in flushStage
-              throw err;
-            }
-            declined = stage.runDeclined;
-            RUN_END[0] = stage.runEnd;
-            if (taken > 0) {
-              main.added(stage.runBytes, taken);
-              if (stage.staged === STAGE_ROWS) {
-                const builder = staging;
-                flushStage();
-                staging = builder;
-              }
-            }
-            return taken;
-          };
     forEachRecordIn(
       m.bytes,
       from,
@@ -207,31 +174,24 @@ export class IngestShard {
         const acceptDlq = dlq !== null && offset >= dlqFrom;
         if (!acceptMain && !acceptDlq) return;
         const rawBytes = Math.max(0, keyLength) + Math.max(0, valueLength);
-        const skipStage = declined;
-        declined = false;
         if (acceptMain && stage !== null && valueLength >= 0) {
-          const hour = hourly ? Math.floor(timestamp / HOUR_MS) : null;
-          const builder = main.builder(hour);
+          const builder = main.builder(hourly ? Math.floor(timestamp / HOUR_MS) : null);
           if (builder !== staging) {
             flushStage();
             staging = builder;
-            stagingFrom = hour === null ? -Infinity : hour * HOUR_MS;
-            stagingTo = hour === null ? Infinity : stagingFrom + HOUR_MS;
           }
-          let r: number = DECLINED;
-          if (!skipStage) {
-            try {
+          let r: number;
+          try {
+            r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
+            if (r === FULL) {
+              flushStage();
+              staging = builder;
               r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
-              if (r === FULL) {
-                flushStage();
-                staging = builder;
-                r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
-              }
-            } catch (err) {
-              // A defect of the stage (a trap, a memory that cannot grow): as in flushStage.
-              this.#stage = null;
-              throw err;
             }
+          } catch (err) {
+            // A defect of the stage (a trap, a memory that cannot grow): as in flushStage.
+            this.#stage = null;
+            throw err;
           }
           if (r === STAGED) {
             main.added(rawBytes);
@@ -290,7 +250,6 @@ export class IngestShard {
         }
       },
       `in ${topic}[${partition}]`,
-      run,
     );
     flushStage();
     stage?.forget(); // the chunk's buffers are given back: the next ones may be the same objects

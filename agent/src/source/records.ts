@@ -166,20 +166,6 @@ export type RecordRangeVisitor = (offset: number, records: Uint8Array, keyStart:
  */
 export const RECORD_TIMESTAMP = new Float64Array(1);
 
-/**
- * Takes many records of a batch at once, ahead of the RecordRangeVisitor: from byte `pos` of
- * `records` (the batch's records, after decompression), at most `count` consecutive records of the
- * batch whose first offset is `base` (their timestamps: `baseTimestamp` plus each record's delta,
- * or `maxTimestamp` with `logAppendTime`). It returns how many it took, each exactly as the visitor
- * would have taken it (they count as visited), and puts where the next record begins in RUN_END[0];
- * it stops at any record it leaves to the visitor (0: it took none). ingest/worker.ts stages the
- * records in WebAssembly this way (decode/wasm-stage.ts run()).
- */
-export type RecordRun = (records: Uint8Array, pos: number, count: number, base: number, baseTimestamp: number, logAppendTime: boolean, maxTimestamp: number) => number;
-
-/** Where the record after a RecordRun's begins. */
-export const RUN_END = new Int32Array(1);
-
 /** forEachRecordIn, with key and value handed out as views. */
 export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordVisitor, where = ''): number {
   return forEachRecordIn(
@@ -195,9 +181,8 @@ export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly A
  * Visits every data record of the complete batches in `buf` whose offset is at least `from`, in
  * offset order. Control batches (transaction markers) are skipped, and so are the batches of
  * aborted transactions when `aborted` lists them (READ_COMMITTED). Returns the records visited.
- * With `run`, runs of records go to it first (RecordRun).
  */
-export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordRangeVisitor, where = '', run: RecordRun | null = null): number {
+export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordRangeVisitor, where = ''): number {
   const dv = view(buf);
   let pos = 0;
   let visited = 0;
@@ -250,7 +235,7 @@ export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly
       }
     }
     try {
-      visited += visitRecords(records, count, base, from, baseTimestamp, logAppendTime, maxTimestamp, visit, run);
+      visited += visitRecords(records, count, base, from, baseTimestamp, logAppendTime, maxTimestamp, visit);
     } catch (err) {
       if (err instanceof RangeError) throw corrupt(where, `${err.message} in the batch at offset ${base}`);
       throw err;
@@ -265,19 +250,10 @@ export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly
  * A function of its own, not a loop inside forEachRecordIn's loop over batches: V8 leaves
  * on-stack-replaced code of an inner loop by deoptimising, and did so at every batch.
  */
-function visitRecords(records: Uint8Array, count: number, base: number, from: number, baseTimestamp: number, logAppendTime: boolean, maxTimestamp: number, visit: RecordRangeVisitor, run: RecordRun | null): number {
+function visitRecords(records: Uint8Array, count: number, base: number, from: number, baseTimestamp: number, logAppendTime: boolean, maxTimestamp: number, visit: RecordRangeVisitor): number {
   const c = new Cursor(records, 0, records.byteLength);
   let visited = 0;
   for (let i = 0; i < count; i++) {
-    if (run !== null) {
-      const taken = run(records, c.pos, count - i, base, baseTimestamp, logAppendTime, maxTimestamp);
-      if (taken > 0) {
-        visited += taken;
-        i += taken;
-        c.pos = RUN_END[0];
-        if (i === count) break;
-      }
-    }
     const len = c.varint();
     const recEnd = c.pos + len;
     if (len < 0 || recEnd > c.end) throw new RangeError(`record length ${len}`);

@@ -263,7 +263,7 @@ test('JSON through the stage, the fast path and the general path: the same files
   }
 });
 
-test('the stage\'s runs of records: table and DLQ offsets inside a batch, null and empty values, keys and headers, gzip, log-append time, a base offset; as the general path', async () => {
+test('JSON through the stage: table and DLQ offsets inside a batch, null and empty values, keys and headers, gzip, log-append time, a base offset, offsets going back; as the general path', async () => {
   const stage = (await assembleJsonStage(declared, true))!;
   const batch = (base: number, n: number, options: { compression?: string; logAppend?: boolean }): Buffer => {
     const messages = Array.from({ length: n }, (_, k) => {
@@ -304,9 +304,9 @@ test('the stage\'s runs of records: table and DLQ offsets inside a batch, null a
   }
 });
 
-test('Avro through the stage\'s runs: a plain record that starts as a framed one (a zero byte) is read as add() reads it', () => {
+test('Avro through the stage: plain records that start as framed ones (a zero byte) among others; as the general path', () => {
   const encode = avroEncoderFor(declared);
-  // id 0 and ids below 64 with a name encode to bytes that may start with 0: the framed reading is tried first.
+  // id 0 encodes to a zero first byte: with a name, the framed reading is tried first, then the plain one.
   const messages = Array.from({ length: 400 }, (_, i) => ({ topic: 't', key: null, value: encode({ id: BigInt(i % 5 === 0 ? 0 : i), name: i % 3 === 0 ? null : `name-${i}` }), timestamp: BigInt(T0 + i) }));
   const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
   const run = (path: 'stage' | 'general') => {
