@@ -7,9 +7,9 @@
 // backslash and the control characters); keys are compared with the name of the field expected
 // next a word at a time, then, when that is not the one, with every field's name.
 //
-// It covers tables whose columns are all boolean, int, long, float, double or string (others keep
-// json-direct), and within them it takes, exactly as json-direct and the general path (UTF-8 ->
-// JSON.parse -> coercer -> row -> append) take them:
+// It covers tables whose columns are all boolean, int, long, float, double, string, date, timestamp
+// or timestamptz (others keep json-direct), and within them it takes, exactly as json-direct and
+// the general path (UTF-8 -> JSON.parse -> coercer -> row -> append) take them:
 //   - one JSON object, whitespace around its tokens as JSON allows it;
 //   - for a string column: a string, its escapes decoded as JSON.parse decodes them, into the UTF-8
 //     Buffer#write would write (a lone surrogate becomes U+FFFD); its raw bytes strict UTF-8;
@@ -22,6 +22,10 @@
 //     rounds the decimal (Clinger's fast path); a float is that double rounded to 32 bits, as a
 //     Float32Array stores it;
 //   - for a boolean column: true or false;
+//   - for a date column: a string "YYYY-MM-DD" of a calendar date, or an int as above (days);
+//   - for a timestamp or timestamptz column: an ISO-8601 string as schema/coerce.ts parseTimestamp
+//     reads it (a date, then a time to the minute, second or up to 9 digits of a fraction, the
+//     microseconds truncated; a zone Z or an offset from UTC), or a long as above (microseconds);
 //   - null, or no key, for an optional column;
 //   - keys of no column, whatever primitive their value (checked as JSON.parse checks it).
 // Everything else is DECLINED and json-direct, then the general path, decide: a nested object or
@@ -30,12 +34,12 @@
 // or invalid UTF-8 of any kind; a byte-order mark. test/decode/json-wasm.test.ts checks it against
 // the general path on valid and corrupted records, down to the Parquet bytes.
 
-import type { Schema } from '../schema/types.ts';
+import type { IcebergType, Schema } from '../schema/types.ts';
 import { assembleStage, INVALID, kafkaLines, LITTLE_ENDIAN, NO_ROOM, planColumns, T_BASE, T_BYTES_END, T_POS, WasmStage, type StageColumn } from './wasm-stage.ts';
 
 export { DECLINED, FULL, STAGED, STAGE_ROWS, type StageResult } from './wasm-stage.ts';
 
-const COVERED: ReadonlySet<unknown> = new Set(['boolean', 'int', 'long', 'float', 'double', 'string']);
+const COVERED: ReadonlySet<unknown> = new Set(['boolean', 'int', 'long', 'float', 'double', 'string', 'date', 'timestamp', 'timestamptz']);
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -381,6 +385,157 @@ const HELPERS = String.raw`
     (i32.store8 (local.get $o) (i32.eq (local.get $b) (i32.const 0x74)))
     (local.get $p))
 
+  ;; Two ASCII digits at p as a number, or -1 (p + 2 within the string: the caller checks).
+  (func $d2 (param $p i32) (result i32)
+    (local $a i32) (local $b i32)
+    (local.set $a (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)))
+    (local.set $b (i32.sub (i32.load8_u offset=1 (local.get $p)) (i32.const 0x30)))
+    (if (i32.or (i32.gt_u (local.get $a) (i32.const 9)) (i32.gt_u (local.get $b) (i32.const 9))) (then (return (i32.const -1))))
+    (i32.add (i32.mul (local.get $a) (i32.const 10)) (local.get $b)))
+
+  ;; The days from 1970-01-01 of a calendar date "YYYY-MM-DD" at p (coerce.ts daysFromCivil), or
+  ;; ${INVALID} when it is none (coerce.ts validDate); the caller has checked 10 bytes.
+  (global $days (mut i32) (i32.const 0))
+  (func $ymd (param $p i32) (result i32)
+    (local $y i32) (local $m i32) (local $d i32) (local $a i32) (local $b i32) (local $dim i32) (local $yy i32) (local $era i32) (local $yoe i32) (local $doy i32)
+    (local.set $a (call $d2 (local.get $p)))
+    (local.set $b (call $d2 (i32.add (local.get $p) (i32.const 2))))
+    (local.set $m (call $d2 (i32.add (local.get $p) (i32.const 5))))
+    (local.set $d (call $d2 (i32.add (local.get $p) (i32.const 8))))
+    (if (i32.lt_s (i32.or (i32.or (local.get $a) (local.get $b)) (i32.or (local.get $m) (local.get $d))) (i32.const 0)) (then (return (i32.const ${INVALID}))))
+    (if (i32.or (i32.ne (i32.load8_u offset=4 (local.get $p)) (i32.const 0x2d)) (i32.ne (i32.load8_u offset=7 (local.get $p)) (i32.const 0x2d))) (then (return (i32.const ${INVALID}))))
+    (local.set $y (i32.add (i32.mul (local.get $a) (i32.const 100)) (local.get $b)))
+    (if (i32.or (i32.or (i32.lt_s (local.get $m) (i32.const 1)) (i32.gt_s (local.get $m) (i32.const 12))) (i32.lt_s (local.get $d) (i32.const 1))) (then (return (i32.const ${INVALID}))))
+    (local.set $dim (i32.const 31))
+    (if (i32.or (i32.or (i32.eq (local.get $m) (i32.const 4)) (i32.eq (local.get $m) (i32.const 6))) (i32.or (i32.eq (local.get $m) (i32.const 9)) (i32.eq (local.get $m) (i32.const 11)))) (then (local.set $dim (i32.const 30))))
+    (if (i32.eq (local.get $m) (i32.const 2))
+      (then
+        (local.set $dim (i32.const 28))
+        (if (i32.or (i32.and (i32.eqz (i32.rem_u (local.get $y) (i32.const 4))) (i32.ne (i32.rem_u (local.get $y) (i32.const 100)) (i32.const 0))) (i32.eqz (i32.rem_u (local.get $y) (i32.const 400))))
+          (then (local.set $dim (i32.const 29))))))
+    (if (i32.gt_s (local.get $d) (local.get $dim)) (then (return (i32.const ${INVALID}))))
+    (local.set $yy (select (i32.sub (local.get $y) (i32.const 1)) (local.get $y) (i32.le_s (local.get $m) (i32.const 2))))
+    (local.set $era (select (i32.div_s (local.get $yy) (i32.const 400)) (i32.const -1) (i32.ge_s (local.get $yy) (i32.const 0))))
+    (local.set $yoe (i32.sub (local.get $yy) (i32.mul (local.get $era) (i32.const 400))))
+    (local.set $doy (i32.add (i32.div_u (i32.add (i32.mul (i32.const 153) (i32.add (local.get $m) (select (i32.const -3) (i32.const 9) (i32.gt_s (local.get $m) (i32.const 2))))) (i32.const 2)) (i32.const 5)) (i32.sub (local.get $d) (i32.const 1))))
+    (global.set $days (i32.sub (i32.add (i32.mul (local.get $era) (i32.const 146097)) (i32.add (i32.sub (i32.add (i32.mul (local.get $yoe) (i32.const 365)) (i32.div_u (local.get $yoe) (i32.const 4))) (i32.div_u (local.get $yoe) (i32.const 100))) (local.get $doy))) (i32.const 719468)))
+    (i32.const 0))
+
+  ;; The end (the closing quote) of a string value at s, just after its opening quote, that holds
+  ;; only printable ASCII and no backslash; else ${INVALID} (the record is declined: json-direct
+  ;; and the coercer read such a value).
+  (func $plain (param $s i32) (param $e i32) (result i32)
+    (local $b i32)
+    (block $done
+      (loop $l
+        (if (i32.ge_u (local.get $s) (local.get $e)) (then (return (i32.const ${INVALID}))))
+        (local.set $b (i32.load8_u (local.get $s)))
+        (br_if $done (i32.eq (local.get $b) (i32.const ${QUOTE})))
+        (if (i32.or (i32.or (i32.lt_u (local.get $b) (i32.const 0x20)) (i32.ge_u (local.get $b) (i32.const 0x7f))) (i32.eq (local.get $b) (i32.const ${BACKSLASH}))) (then (return (i32.const ${INVALID}))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $l)))
+    (local.get $s))
+
+  (func $jdate (param $c i32) (param $p i32) (param $e i32) (result i32)
+    (local $q i32) (local $o i32)
+    (if (i32.ne (i32.load8_u (local.get $p)) (i32.const ${QUOTE})) (then (return (call $jint (local.get $c) (local.get $p) (local.get $e)))))
+    (local.set $q (call $plain (i32.add (local.get $p) (i32.const 1)) (local.get $e)))
+    (if (i32.lt_s (local.get $q) (i32.const 0)) (then (return (i32.const ${INVALID}))))
+    (if (i32.ne (i32.sub (local.get $q) (local.get $p)) (i32.const 11)) (then (return (i32.const ${INVALID}))))
+    (if (i32.lt_s (call $ymd (i32.add (local.get $p) (i32.const 1))) (i32.const 0)) (then (return (i32.const ${INVALID}))))
+    (local.set $o (call $slot (local.get $c) (i32.const 4)))
+    (if (i32.lt_s (local.get $o) (i32.const 0)) (then (return (local.get $o))))
+    (i32.store (local.get $o) (global.get $days))
+    (i32.add (local.get $q) (i32.const 1)))
+
+  ;; A timestamp: an ISO-8601 string as coerce.ts parseTimestamp reads it (its TIMESTAMP pattern),
+  ;; in µs since the epoch, UTC; or a number as $jlong reads it.
+  (func $jtimestamp (param $c i32) (param $p i32) (param $e i32) (result i32)
+    (local $q i32) (local $end i32) (local $b i32) (local $h i32) (local $mi i32) (local $sec i32) (local $frac i32) (local $k i32) (local $oh i32) (local $om i32) (local $zone i32) (local $o i32) (local $us i64)
+    (if (i32.ne (i32.load8_u (local.get $p)) (i32.const ${QUOTE})) (then (return (call $jlong (local.get $c) (local.get $p) (local.get $e)))))
+    (local.set $q (i32.add (local.get $p) (i32.const 1)))
+    (local.set $end (call $plain (local.get $q) (local.get $e)))
+    (if (i32.lt_s (local.get $end) (i32.const 0)) (then (return (i32.const ${INVALID}))))
+    (if (i32.lt_s (i32.sub (local.get $end) (local.get $q)) (i32.const 10)) (then (return (i32.const ${INVALID}))))
+    (if (i32.lt_s (call $ymd (local.get $q)) (i32.const 0)) (then (return (i32.const ${INVALID}))))
+    (local.set $q (i32.add (local.get $q) (i32.const 10)))
+    ;; [Tt ]HH:MM[:SS[[.,]f{1,9}]]
+    (if (i32.lt_u (local.get $q) (local.get $end))
+      (then
+        (local.set $b (i32.load8_u (local.get $q)))
+        (if (i32.or (i32.eq (i32.or (local.get $b) (i32.const 0x20)) (i32.const 0x74)) (i32.eq (local.get $b) (i32.const 0x20)))
+          (then
+            (if (i32.gt_s (i32.add (local.get $q) (i32.const 6)) (local.get $end)) (then (return (i32.const ${INVALID}))))
+            (local.set $h (call $d2 (i32.add (local.get $q) (i32.const 1))))
+            (local.set $mi (call $d2 (i32.add (local.get $q) (i32.const 4))))
+            (if (i32.or (i32.or (i32.lt_s (local.get $h) (i32.const 0)) (i32.lt_s (local.get $mi) (i32.const 0))) (i32.ne (i32.load8_u offset=3 (local.get $q)) (i32.const 0x3a))) (then (return (i32.const ${INVALID}))))
+            (local.set $q (i32.add (local.get $q) (i32.const 6)))
+            (if (i32.and (i32.lt_u (local.get $q) (local.get $end)) (i32.eq (i32.load8_u (local.get $q)) (i32.const 0x3a)))
+              (then
+                (if (i32.gt_s (i32.add (local.get $q) (i32.const 3)) (local.get $end)) (then (return (i32.const ${INVALID}))))
+                (local.set $sec (call $d2 (i32.add (local.get $q) (i32.const 1))))
+                (if (i32.lt_s (local.get $sec) (i32.const 0)) (then (return (i32.const ${INVALID}))))
+                (local.set $q (i32.add (local.get $q) (i32.const 3)))
+                (if (i32.lt_u (local.get $q) (local.get $end))
+                  (then
+                    (local.set $b (i32.load8_u (local.get $q)))
+                    (if (i32.or (i32.eq (local.get $b) (i32.const 0x2e)) (i32.eq (local.get $b) (i32.const 0x2c)))
+                      (then
+                        ;; 1 to 9 digits; the first 6 make the microseconds (zeros after fewer)
+                        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                        (block $digits
+                          (loop $l
+                            (br_if $digits (i32.ge_u (local.get $q) (local.get $end)))
+                            (local.set $b (i32.sub (i32.load8_u (local.get $q)) (i32.const 0x30)))
+                            (br_if $digits (i32.gt_u (local.get $b) (i32.const 9)))
+                            (if (i32.lt_u (local.get $k) (i32.const 6)) (then (local.set $frac (i32.add (i32.mul (local.get $frac) (i32.const 10)) (local.get $b)))))
+                            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                            (br $l)))
+                        (if (i32.or (i32.eqz (local.get $k)) (i32.gt_u (local.get $k) (i32.const 9))) (then (return (i32.const ${INVALID}))))
+                        (block $pad
+                          (loop $l
+                            (br_if $pad (i32.ge_u (local.get $k) (i32.const 6)))
+                            (local.set $frac (i32.mul (local.get $frac) (i32.const 10)))
+                            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                            (br $l)))))))))
+            (if (i32.or (i32.or (i32.gt_s (local.get $h) (i32.const 23)) (i32.gt_s (local.get $mi) (i32.const 59))) (i32.gt_s (local.get $sec) (i32.const 59))) (then (return (i32.const ${INVALID}))))))))
+    ;; Z, z, or +HH[[:]MM] / -HH[[:]MM]
+    (local.set $k (i32.const 0))
+    (if (i32.lt_u (local.get $q) (local.get $end))
+      (then
+        (local.set $b (i32.load8_u (local.get $q)))
+        (if (i32.eq (i32.or (local.get $b) (i32.const 0x20)) (i32.const 0x7a))
+          (then (local.set $q (i32.add (local.get $q) (i32.const 1))))
+          (else
+            (if (i32.eqz (i32.or (i32.eq (local.get $b) (i32.const 0x2b)) (i32.eq (local.get $b) (i32.const 0x2d)))) (then (return (i32.const ${INVALID}))))
+            (local.set $zone (select (i32.const -1) (i32.const 1) (i32.eq (local.get $b) (i32.const 0x2d))))
+            (if (i32.gt_s (i32.add (local.get $q) (i32.const 3)) (local.get $end)) (then (return (i32.const ${INVALID}))))
+            (local.set $oh (call $d2 (i32.add (local.get $q) (i32.const 1))))
+            (if (i32.lt_s (local.get $oh) (i32.const 0)) (then (return (i32.const ${INVALID}))))
+            (local.set $q (i32.add (local.get $q) (i32.const 3)))
+            ;; the minutes, after a colon or not; a colon needs them
+            (if (i32.and (i32.lt_u (local.get $q) (local.get $end)) (i32.eq (i32.load8_u (local.get $q)) (i32.const 0x3a))) (then (local.set $k (i32.const 1)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+            (if (i32.or (i32.lt_u (local.get $q) (local.get $end)) (i32.eq (local.get $k) (i32.const 1)))
+              (then
+                (if (i32.gt_s (i32.add (local.get $q) (i32.const 2)) (local.get $end)) (then (return (i32.const ${INVALID}))))
+                (local.set $om (call $d2 (local.get $q)))
+                (if (i32.lt_s (local.get $om) (i32.const 0)) (then (return (i32.const ${INVALID}))))
+                (local.set $q (i32.add (local.get $q) (i32.const 2)))))
+            (if (i32.or (i32.gt_s (local.get $oh) (i32.const 23)) (i32.gt_s (local.get $om) (i32.const 59))) (then (return (i32.const ${INVALID}))))))))
+    (if (i32.ne (local.get $q) (local.get $end)) (then (return (i32.const ${INVALID}))))
+    (local.set $us (i64.add
+      (i64.mul
+        (i64.sub
+          (i64.add (i64.mul (i64.extend_i32_s (global.get $days)) (i64.const 86400)) (i64.extend_i32_s (i32.add (i32.add (i32.mul (local.get $h) (i32.const 3600)) (i32.mul (local.get $mi) (i32.const 60))) (local.get $sec))))
+          (i64.extend_i32_s (i32.mul (local.get $zone) (i32.add (i32.mul (local.get $oh) (i32.const 3600)) (i32.mul (local.get $om) (i32.const 60))))))
+        (i64.const 1000000))
+      (i64.extend_i32_u (local.get $frac))))
+    (local.set $o (call $slot (local.get $c) (i32.const 8)))
+    (if (i32.lt_s (local.get $o) (i32.const 0)) (then (return (local.get $o))))
+    (i64.store (local.get $o) (local.get $us))
+    (i32.add (local.get $end) (i32.const 1)))
+
   ;; The value of a key no column has: a primitive, checked; the position after it, or ${INVALID}.
   (func $skip (param $p i32) (param $e i32) (result i32)
     (local $c i32)
@@ -423,24 +578,26 @@ function nameFunction(f: number, name: Uint8Array): string {
  * Field k's $value{k}(p, e, c): its value at p (c its first byte) to column k; the position after
  * it, or a result below 0. A second value for the field (a repeated key) is ${INVALID}.
  */
-function valueFunction(k: number, c: StageColumn): string {
+function valueFunction(k: number, c: StageColumn, type: IcebergType): string {
   const at = `(i32.const ${32 * k})`;
   const seen = `$seen${k >> 6}`;
   const bit = `(i64.const ${BigInt.asIntN(64, 1n << BigInt(k % 64))})`;
+  // The helper that reads a value of the column's type (a date is an int column, a timestamp a long one).
+  const read = type === 'date' ? '$jdate' : type === 'timestamp' || type === 'timestamptz' ? '$jtimestamp' : `$j${c.kind}`;
   const out = [
     `(func $value${k} (type $valueT) (param $p i32) (param $e i32) (param $c i32) (result i32)`,
     '(local $t i32)',
     `(if (i64.ne (i64.and (global.get ${seen}) ${bit}) (i64.const 0)) (then (return (i32.const ${INVALID}))))`,
     `(global.set ${seen} (i64.or (global.get ${seen}) ${bit}))`,
   ];
-  if (!c.nullable) out.push(`(call $j${c.kind} ${at} (local.get $p) (local.get $e)))`);
+  if (!c.nullable) out.push(`(call ${read} ${at} (local.get $p) (local.get $e)))`);
   else {
     out.push(
       '(if (i32.eq (local.get $c) (i32.const 0x6e)) (then',
       `(local.set $p (call $word (local.get $p) (local.get $e))) (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (local.get $p))))`,
       ...nullOf(k, c),
       '(return (local.get $p))))',
-      `(local.set $p (call $j${c.kind} ${at} (local.get $p) (local.get $e))) (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (local.get $p))))`,
+      `(local.set $p (call ${read} ${at} (local.get $p) (local.get $e))) (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (local.get $p))))`,
       `(call $valid ${at})`,
       '(local.get $p))',
     );
@@ -475,7 +632,7 @@ function generate(schema: Schema, columns: StageColumn[], kafka: boolean): { hel
     `(elem (i32.const 0) ${names.map((_, f) => `$name${f}`).join(' ')} ${names.map((_, f) => `$value${f}`).join(' ')})`,
     ...Array.from({ length: words }, (_, w) => `(global $seen${w} (mut i64) (i64.const 0))`),
     ...names.map((name, f) => nameFunction(f, name)),
-    ...fields.map((_, k) => valueFunction(k, columns[k])),
+    ...fields.map((f, k) => valueFunction(k, columns[k], f.type)),
     String.raw`(func $lookup (param $k i32) (param $e i32) (result i32)
     (local $f i32)
     (block $done

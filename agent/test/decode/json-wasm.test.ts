@@ -29,6 +29,8 @@ const schema: Schema = {
     { id: 9, name: 'constructor', required: false, type: 'string' },
     { id: 10, name: 'a"b', required: false, type: 'string' }, // JSON writes its key with an escape
     { id: 11, name: 'environment', required: false, type: 'string' }, // a longer name sharing a prefix
+    { id: 12, name: 'at', required: false, type: 'timestamptz' },
+    { id: 13, name: 'day', required: false, type: 'date' },
   ],
 };
 
@@ -45,6 +47,12 @@ const TEXTS: Record<string, [string[], string[], string[]]> = {
   constructor: [['"c"', 'null'], [], ['{}', '[]']] as [string[], string[], string[]],
   'a"b': [[], ['"v"', 'null'], ['1']],
   environment: [['"long"', 'null'], [], ['2']],
+  at: [
+    ['"2026-11-25T10:00:00Z"', '"2026-11-25 10:00:00.123456+02:00"', '"2026-11-25t10:00z"', '"2024-02-29T23:59:59,999999999-0530"', '"2026-11-25"', '"0000-01-01T00:00:00Z"', '"9999-12-31T23:59:59.1+23:59"', '"2026-11-25T10:00:00.5"', '"1969-12-31T23:59:59.999999Z"', '1764064800000000', '-5', 'null'],
+    ['"1764064800000000"', '1.0', '"2026-11-25T10:00:00\\u005a"'],
+    ['"not a time"', '"2026-11-25T10:00:00Zé"', '"2026-02-30"', '"2026-11-25T24:00"', '"2026-11-25T10:60"', '"2026-11-25T10:00:00.1234567890"', '"2026-11-25+05:"', '"2026-11-25T10"', '"2026-11-25T10:00:"', '"2026-11-25T10:00.5"', '"2026-11-25T10:00:00+24:00"', '"2026-11x25"', '"2026x11-25"', '1.5', 'true'],
+  ],
+  day: [['"2026-11-25"', '"2000-02-29"', '"0000-02-29"', '20000', '-1', 'null'], ['"20000"', '"2026-11-2\\u0035"'], ['"2026-13-01"', '"1900-02-29"', '"2026-11-25T00:00"', '2147483648', '"2026-11-25 "', '"2026-11x25"']],
 };
 const EXTRA_TAKEN = ['"extra": 1', '"extra": "s\\"q ü"', '"extra": null', '"extra": -1.5e3', '"extra": true', '"ex": "\\u00fc"', '"envi": 1', '"": 0'];
 const EXTRA_OTHER = ['"extra": [1,2]', '"extra": {"k": "v"}', '"e\\u0078tra": 1', '"extra": tru', '"extra": -', '"extra": "\\q"', '"en\\u0076": "prod"'];
@@ -136,9 +144,9 @@ function compare(values: Iterable<{ value: Uint8Array; common?: boolean }>, s: S
 
 const text = (s: string): { value: Uint8Array } => ({ value: Buffer.from(s, 'utf8') });
 
-test('the stage covers tables of booleans, numbers and strings; a column of another type has none', async () => {
+test('the stage covers tables of booleans, numbers, strings, dates and timestamps; a column of another type has none', async () => {
   assert.ok(binary instanceof Uint8Array && binary.length > 0);
-  for (const type of ['timestamptz', 'date', 'uuid', 'decimal(10, 2)', { type: 'list', 'element-id': 2, element: 'string', 'element-required': true }] as const) {
+  for (const type of ['time', 'uuid', 'binary', 'decimal(10, 2)', { type: 'list', 'element-id': 2, element: 'string', 'element-required': true }] as const) {
     const s: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'a', required: true, type: 'string' }, { id: 3, name: 'b', required: false, type }] };
     assert.equal(await assembleJsonStage(s, false), null, JSON.stringify(type));
   }
@@ -362,5 +370,35 @@ test('a string region filled to its last byte: every length of value, across the
     }
     flush(stage, fast);
     assertSameFiles(fast, slow);
+  }
+});
+
+test('dates and timestamps written in many ways: staged exactly as the coercer reads them', () => {
+  const r = rng(31);
+  const pick = <T,>(a: readonly T[]): T => a[Math.floor(r() * a.length)];
+  const digits = (n: number, max: number): string => String(Math.floor(r() * max)).padStart(n, '0');
+  const values: { value: Uint8Array }[] = [];
+  for (let i = 0; i < 20000; i++) {
+    let t = `${digits(4, 10000)}-${digits(2, r() < 0.9 ? 13 : 100)}-${digits(2, r() < 0.9 ? 32 : 100)}`;
+    if (r() < 0.8) {
+      t += `${pick(['T', 't', ' ', 'T', 'X'])}${digits(2, r() < 0.9 ? 24 : 100)}:${digits(2, r() < 0.9 ? 60 : 100)}`;
+      if (r() < 0.7) {
+        t += `:${digits(2, r() < 0.9 ? 60 : 100)}`;
+        if (r() < 0.5) t += `${pick(['.', ',', '.'])}${'123456789012'.slice(0, Math.floor(r() * 12))}`;
+      }
+    }
+    if (r() < 0.7) t += pick(['Z', 'z', `+${digits(2, 26)}`, `-${digits(2, 26)}:${digits(2, 62)}`, `+${digits(2, 24)}${digits(2, 60)}`, '+05:', '+5', 'ZZ', ' ']);
+    if (r() < 0.03) t = t.slice(0, Math.floor(r() * t.length));
+    const day = r() < 0.5 ? t.slice(0, 10) : t;
+    values.push(text(`{"env":"e","at":"${t}","day":"${day}"}`));
+  }
+  const c = compare(values);
+  assert.ok(c.accepted > 3000 && c.refused > 3000, JSON.stringify(c));
+  // The common forms are all staged.
+  const common = ['2026-11-25T10:00:00Z', '2026-11-25T10:00:00.123Z', '2026-11-25T10:00:00.123456789+01:00', '2026-11-25 10:00:00', '2026-11-25T10:00:00-0800', '2026-11-25'];
+  const stage = jsonStage(binary, schema, false);
+  for (const t of common) {
+    const { buf, start, end } = embedded(Buffer.from(`{"env":"e","at":"${t}","day":"2026-11-25"}`));
+    assert.equal(stage.add(buf, start, end), STAGED, t);
   }
 });
