@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import { avroEncoderFor, createDecoder, frameForSchemaRegistry } from '../../src/decode/index.ts';
-import { assembleAvroStage, avroStage, DECLINED, FULL, STAGED, STAGE_ROWS, type AvroStage } from '../../src/decode/avro-wasm.ts';
+import { assembleAvroStage, avroStage, DECLINED, FULL, STAGED, STAGE_ROWS } from '../../src/decode/avro-wasm.ts';
 import { compileAvroDirect } from '../../src/decode/avro-direct.ts';
 import { ParquetFileBuilder } from '../../src/parquet/writer.ts';
 import { KAFKA_COLUMNS } from '../../src/ingest/tables.ts';
 import type { Int32Column, Int64Column } from '../../src/parquet/columns.ts';
-import { assertSameFiles, decodes, embedded, rng } from './fast-path.ts';
+import { assertSameFiles, decodes, embedded, rng, stageAdd, stageFlush } from './fast-path.ts';
 import { corruptedValues, entries, randomRow, repeatsMapKey, schema, substitutedValues } from './avro-cases.ts';
 import type { Row, Schema } from '../../src/schema/types.ts';
 
@@ -20,20 +20,8 @@ const decoder = createDecoder('avro', schema);
 const binary = (await assembleAvroStage(schema, false))!;
 const entriesDecoder = createDecoder('avro', entries);
 
-/** Adds a value to the stage; a FULL stage is flushed into `into` and the value added again. */
-function add(stage: AvroStage, into: ParquetFileBuilder, buf: Uint8Array, start: number, end: number): boolean {
-  let r = stage.add(buf, start, end);
-  if (r === FULL) {
-    flush(stage, into);
-    r = stage.add(buf, start, end);
-    assert.notEqual(r, FULL, 'an empty stage answered FULL');
-  }
-  return r === STAGED;
-}
-
-function flush(stage: AvroStage, into: ParquetFileBuilder): void {
-  into.appendRows(stage.staged, (columns) => stage.flush(columns));
-}
+const add = stageAdd;
+const flush = stageFlush;
 
 /** Entries of the value's map when it reads as a record (as a list of entries), else 0. */
 function mapEntries(v: Uint8Array): number {

@@ -1,8 +1,10 @@
-// Shared by the tests of the decoders' fast paths (avro-direct, json-direct): a replayable random
-// source, a decoder call that reports refusal as null, and the comparison of two file builders.
+// Shared by the tests of the decoders' fast paths (avro-direct, json-direct, the stages): a
+// replayable random source, a decoder call that reports refusal as null, the comparison of two file
+// builders, and a stage's add and flush as the worker does them.
 import assert from 'node:assert/strict';
 import type { Decoder } from '../../src/decode/decoder.ts';
 import type { ParquetFileBuilder } from '../../src/parquet/writer.ts';
+import { FULL, STAGED, type WasmStage } from '../../src/decode/wasm-stage.ts';
 import type { Row } from '../../src/schema/types.ts';
 
 /** A deterministic pseudo-random source (xorshift32), so a failure can be replayed. */
@@ -46,4 +48,20 @@ export function embedded(value: Uint8Array, before = '{"x":', after = '0}\u0002\
   buf.set(value, pre.length);
   buf.set(post, pre.length + value.length);
   return { buf, start: pre.length, end: pre.length + value.length };
+}
+
+/** Adds a value to the stage; a FULL stage is flushed into `into` and the value added again. */
+export function stageAdd(stage: WasmStage, into: ParquetFileBuilder, buf: Uint8Array, start: number, end: number): boolean {
+  let r = stage.add(buf, start, end);
+  if (r === FULL) {
+    stageFlush(stage, into);
+    r = stage.add(buf, start, end);
+    assert.notEqual(r, FULL, 'an empty stage answered FULL');
+  }
+  return r === STAGED;
+}
+
+/** Moves what the stage holds into `into`. */
+export function stageFlush(stage: WasmStage, into: ParquetFileBuilder): void {
+  into.appendRows(stage.staged, (columns) => stage.flush(columns));
 }

@@ -8,10 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecoder } from '../../src/decode/index.ts';
 import { assembleJsonStage, DECLINED, FULL, jsonStage, STAGED, STAGE_ROWS } from '../../src/decode/json-wasm.ts';
-import type { WasmStage } from '../../src/decode/wasm-stage.ts';
 import { ParquetFileBuilder } from '../../src/parquet/writer.ts';
 import { KAFKA_COLUMNS } from '../../src/ingest/tables.ts';
-import { assertSameFiles, decodes, embedded, rng } from './fast-path.ts';
+import { assertSameFiles, decodes, embedded, rng, stageAdd, stageFlush } from './fast-path.ts';
 import type { Row, Schema } from '../../src/schema/types.ts';
 
 const schema: Schema = {
@@ -92,20 +91,8 @@ function record(r: () => number): { text: string; common: boolean } {
 const decoder = createDecoder('json', schema);
 const binary = (await assembleJsonStage(schema, false))!;
 
-/** Adds a value to the stage; a FULL stage is flushed into `into` and the value added again. */
-function add(stage: WasmStage, into: ParquetFileBuilder, buf: Uint8Array, start: number, end: number): boolean {
-  let r = stage.add(buf, start, end);
-  if (r === FULL) {
-    flush(stage, into);
-    r = stage.add(buf, start, end);
-    assert.notEqual(r, FULL, 'an empty stage answered FULL');
-  }
-  return r === STAGED;
-}
-
-function flush(stage: WasmStage, into: ParquetFileBuilder): void {
-  into.appendRows(stage.staged, (columns) => stage.flush(columns));
-}
+const add = stageAdd;
+const flush = stageFlush;
 
 /**
  * Runs values through the stage (flushed at random points) and the general path; a value the stage
