@@ -14,6 +14,7 @@ import { Agent } from '../agent.ts';
 import { createLogger } from '../log.ts';
 import { fetchScavengeMiBFromEnv, setFetchScavengeMiB } from '../source/scavenge.ts';
 import { sessionTimeoutProblem } from '../source/kafka.ts';
+import { directDecodeFromEnv, stageFromEnv } from '../ingest/worker.ts';
 import { checkParquetEnv } from '../parquet/writer.ts';
 
 const usage = `usage:
@@ -110,6 +111,15 @@ async function agent(args: string[]): Promise<number> {
     return 2;
   }
   setFetchScavengeMiB(scavengeMiB);
+  // Read again as each table's pipeline starts: a wrong one would stop every table there.
+  try {
+    directDecodeFromEnv(process.env);
+    stageFromEnv('avro', process.env);
+    stageFromEnv('json', process.env);
+  } catch (err) {
+    process.stderr.write(`floe agent: ${(err as Error).message}\n`);
+    return 2;
+  }
   // The ingest workers and the compaction read them as they make files: a wrong one would fail every batch.
   const parquetProblem = checkParquetEnv(process.env);
   if (parquetProblem !== null) {

@@ -68,6 +68,16 @@ test('agent fails if FLOE_KAFKA_SESSION_TIMEOUT_MS is not a whole number of mill
   }
 });
 
+test('agent fails if FLOE_DIRECT_DECODE, FLOE_AVRO_STAGE or FLOE_JSON_STAGE is not 0 or 1, naming it and the value', () => {
+  for (const name of ['FLOE_DIRECT_DECODE', 'FLOE_AVRO_STAGE', 'FLOE_JSON_STAGE']) {
+    for (const bad of ['2', 'yes', ' 0']) {
+      const r = floe(['agent', '--config', CONFIG], { [name]: bad });
+      assert.equal(r.status, 2, `${name}=${bad}: ${r.stderr}`);
+      assert.equal(r.stderr, `floe agent: ${name} must be 0 or 1, got ${JSON.stringify(bad)}\n`);
+    }
+  }
+});
+
 test('agent fails if a FLOE_PARQUET_* variable is wrong, naming it and the value', () => {
   const cases: Array<[Record<string, string>, string]> = [
     [{ FLOE_PARQUET_PAGE_ENTRIES: 'abc' }, 'FLOE_PARQUET_PAGE_ENTRIES must be an integer from 1 to 2147483647, got "abc"'],
