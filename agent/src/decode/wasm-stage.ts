@@ -8,7 +8,8 @@
 // typed-array access. Here `fill` writes each value to its column's region of the stage (a
 // string's bytes copied with 16-byte SIMD loads and stores, its end to the column's slots), and
 // flush() moves the regions into the builder's columns (Column.appendStaged: one copy per region).
-// On the bench's records the append costs a third of the JavaScript's (BENCHMARKS.md).
+// On the bench's records the append costs a third (Avro) and a quarter (JSON) of the JavaScript's
+// (BENCHMARKS.md, tenth and eleventh sessions).
 //
 // add() answers:
 //   STAGED    the record is in the stage;
