@@ -545,6 +545,16 @@ const HELPERS = String.raw`
     (call $word (local.get $p) (local.get $e)))
 `;
 
+/** The bytes the stage reserves for the order of n fields' keys (see generate()). */
+function orderBytes(n: number): number {
+  return 4 * (n + 1);
+}
+
+/** An i32, little-endian, as the escapes of a WebAssembly text string. */
+function i32Bytes(v: number): string {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24].map((b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
+}
+
 /** The i64 constant of 8 bytes (fewer: zeros after them), little-endian, in WebAssembly text. */
 function word(bytes: Uint8Array, from: number): string {
   let v = 0n;
@@ -615,14 +625,22 @@ function nullOf(k: number, c: StageColumn): string[] {
 /**
  * The functions of the table's fields and fill's lines: the object's members in any order, then
  * the columns of absent keys, then (with kafka) the Kafka columns. A member's key is compared with
- * the field expected next (the one after the last key's), then with each field's ($lookup); its
- * value goes to the field's $value function, or to $skip. Fields are reached through the function
- * table (names at f, values at n + f), not through one block per field: wabt's parser nests a
- * block in a recursion, and its stack does not take a hundred.
+ * the field expected next, then with each field's ($lookup); its value goes to the field's $value
+ * function, or to $skip. Fields are reached through the function table (names at f, values at
+ * n + f), not through one block per field: wabt's parser nests a block in a recursion, and its
+ * stack does not take a hundred.
+ *
+ * The field expected next is the one that followed the last key's field in the records before
+ * (the first key's: the one that came first), so keys in the producer's order, whatever the
+ * schema's, are found at the first compare. The order is kept in the memory the stage reserves
+ * after the column table (orderBytes(n): an i32 per field, then one for the first key), the
+ * schema's order until records teach another.
  */
 function generate(schema: Schema, columns: StageColumn[], kafka: boolean): { helpers: string; locals: string; lines: string[] } {
   const fields = schema.fields;
   const n = fields.length;
+  const order = 32 * columns.length;
+  const next = (f: string): string => `(i32.add (i32.const ${order}) (i32.shl ${f} (i32.const 2)))`;
   const words = Math.ceil(n / 64);
   const names = fields.map((f) => Buffer.from(f.name, 'utf8'));
   const helpers = [
@@ -631,6 +649,7 @@ function generate(schema: Schema, columns: StageColumn[], kafka: boolean): { hel
     `(table ${2 * n} funcref)`,
     `(elem (i32.const 0) ${names.map((_, f) => `$name${f}`).join(' ')} ${names.map((_, f) => `$value${f}`).join(' ')})`,
     ...Array.from({ length: words }, (_, w) => `(global $seen${w} (mut i64) (i64.const 0))`),
+    `(data (i32.const ${order}) "${Array.from({ length: n + 1 }, (_, f) => i32Bytes(f < n ? (f + 1) % n : 0)).join('')}")`,
     ...names.map((name, f) => nameFunction(f, name)),
     ...fields.map((f, k) => valueFunction(k, columns[k], f.type)),
     String.raw`(func $lookup (param $k i32) (param $e i32) (result i32)
@@ -649,6 +668,8 @@ function generate(schema: Schema, columns: StageColumn[], kafka: boolean): { hel
   const byte = '(i32.load8_u (local.get $p))';
   const lines: string[] = [
     ...Array.from({ length: words }, (_, w) => `(global.set $seen${w} (i64.const 0))`),
+    `(local.set $prev (i32.const ${n}))`,
+    `(local.set $hint (i32.load ${next('(local.get $prev)')}))`,
     pos('(call $ws (local.get $p) (local.get $e))'),
     fail(`(i32.or ${end} (i32.ne ${byte} (i32.const 0x7b)))`),
     pos('(call $ws (i32.add (local.get $p) (i32.const 1)) (local.get $e))'),
@@ -669,7 +690,9 @@ function generate(schema: Schema, columns: StageColumn[], kafka: boolean): { hel
     pos('(call $skip (local.get $p) (local.get $e))'),
     ') (else',
     pos(`(call_indirect (type $valueT) (local.get $p) (local.get $e) ${byte} (i32.add (local.get $f) (i32.const ${n})))`),
-    `(local.set $hint (select (i32.const 0) (i32.add (local.get $f) (i32.const 1)) (i32.eq (local.get $f) (i32.const ${n - 1}))))))`,
+    `(i32.store ${next('(local.get $prev)')} (local.get $f))`,
+    '(local.set $prev (local.get $f))',
+    `(local.set $hint (i32.load ${next('(local.get $f)')}))))`,
     pos('(call $ws (local.get $p) (local.get $e))'),
     fail(end),
     '(local.set $c (i32.load8_u (local.get $p)))',
@@ -687,7 +710,7 @@ function generate(schema: Schema, columns: StageColumn[], kafka: boolean): { hel
   }
   if (kafka) lines.push(...kafkaLines(n));
   lines.push('(local.get $p)');
-  return { helpers: helpers.join('\n  '), locals: '(local $f i32) (local $hint i32) (local $ks i32) (local $c i32)', lines };
+  return { helpers: helpers.join('\n  '), locals: '(local $f i32) (local $hint i32) (local $prev i32) (local $ks i32) (local $c i32)', lines };
 }
 
 /**
@@ -701,10 +724,10 @@ export async function assembleJsonStage(schema: Schema, kafka: boolean): Promise
   if (!LITTLE_ENDIAN || fields.length === 0 || !fields.every((f) => COVERED.has(f.type))) return null;
   const columns = planColumns(fields, kafka);
   const { helpers, locals, lines } = generate(schema, columns, kafka);
-  return assembleStage(columns, `${HELPERS}\n  ${helpers}`, locals, lines);
+  return assembleStage(columns, `${HELPERS}\n  ${helpers}`, locals, lines, orderBytes(fields.length));
 }
 
 /** A stage of the table whose binary assembleJsonStage made (with the same schema and `kafka`). */
 export function jsonStage(binary: Uint8Array, schema: Schema, kafka: boolean): WasmStage {
-  return new WasmStage(binary, planColumns(schema.fields, kafka));
+  return new WasmStage(binary, planColumns(schema.fields, kafka), orderBytes(schema.fields.length));
 }

@@ -217,10 +217,11 @@ interface WatModule {
 /**
  * Assembles a table's module: the memory for `columns`, the common helpers and the generator's, and
  * `fill(p, e, part, offset, timestamp) -> end or a result below 0` with the generator's locals and
- * lines (`$t` is an i32 local it may use). wabt is loaded for each call and then let go.
+ * lines (`$t` is an i32 local it may use), and `reserve` bytes for the generator's own use after the
+ * column table (at 32 * columns.length, zeros at first). wabt is loaded for each call and then let go.
  */
-export async function assembleStage(columns: StageColumn[], helpers: string, locals: string, lines: readonly string[]): Promise<Uint8Array> {
-  const { pages } = layOut(columns);
+export async function assembleStage(columns: StageColumn[], helpers: string, locals: string, lines: readonly string[], reserve = 0): Promise<Uint8Array> {
+  const { pages } = layOut(columns, reserve);
   const text = `(module
   (memory (export "memory") ${pages})
 ${COMMON}
@@ -239,9 +240,12 @@ ${helpers}
   }
 }
 
-/** Each column's regions after the table, 16-byte aligned, then the source region; the memory's initial pages. */
-function layOut(columns: StageColumn[]): { source: number; pages: number } {
-  let at = align(32 * columns.length);
+/**
+ * Each column's regions after the table and `reserve` bytes of the generator's (at 32 * columns), 16-byte
+ * aligned, then the source region; the memory's initial pages.
+ */
+function layOut(columns: StageColumn[], reserve: number): { source: number; pages: number } {
+  let at = align(32 * columns.length + reserve);
   for (const c of columns) {
     if (c.width > 0) {
       c.slots = at;
@@ -294,9 +298,9 @@ export class WasmStage {
   #lastColumns: readonly Column[] | null = null;
   #flat: Column[] = [];
 
-  /** A stage of `binary` (assembleStage's, for these columns). */
-  constructor(binary: Uint8Array, columns: StageColumn[]) {
-    const { source } = layOut(columns);
+  /** A stage of `binary` (assembleStage's, for these columns and `reserve`). */
+  constructor(binary: Uint8Array, columns: StageColumn[], reserve = 0) {
+    const { source } = layOut(columns, reserve);
     const instance = new wasm.Instance(new wasm.Module(binary));
     this.#columns = columns;
     this.#memory = instance.exports.memory as WasmMemory;
