@@ -20,10 +20,11 @@
 // Declining takes back what the record staged from the counts of the records before it: nothing is
 // saved per record.
 //
-// Memory: one WebAssembly.Memory per stage: a table of 32 bytes per column (below), each column's
-// regions (SLOTS slots; STRING_BYTES bytes per string column; a validity bitmap per nullable
-// column), then the source region, where add() copies the buffer its records are in (once per
-// buffer: the caller says when a buffer object is done with, forget()), with SLACK bytes after it.
+// Memory: one WebAssembly.Memory per stage: a table of 32 bytes per column (below), the bytes a
+// generator reserves for itself (json-wasm.ts: the order of the keys), each column's regions
+// (SLOTS slots; STRING_BYTES bytes per string column; a validity bitmap per nullable column), then
+// the source region, where add() copies the buffer its records are in (once per buffer: the caller
+// says when a buffer object is done with, forget()), with SLACK bytes after it.
 //
 // Generated code: numbers and identifiers only, never a name from the schema. The text is
 // assembled by wabt (the WebAssembly Binary Toolkit's parser, from npm).
