@@ -8,7 +8,12 @@ cd "$FLOE_ROOT"
 rig_was_up=0
 if [ -f test/rig/rig.env ] && bash test/rig/up.sh --check >/dev/null 2>&1; then rig_was_up=1; fi
 started=$(date +%s)
-if ! bash test/rig/up.sh; then echo "floe: the test rig failed to start (see test/rig/.state/*.log)" >&2; exit 1; fi
+if ! bash test/rig/up.sh; then
+  echo "floe: the test rig failed to start (see test/rig/.state/*.log)" >&2
+  # What it did start before it failed (Kafka, when MinIO's port is taken) is stopped too.
+  if [ "$rig_was_up" = 0 ]; then bash test/rig/down.sh >&2 || true; fi
+  exit 1
+fi
 echo "floe: rig ready in $(( $(date +%s) - started ))s" >&2
 set -a; source test/rig/rig.env; set +a
 
