@@ -305,34 +305,31 @@ const HELPERS = String.raw`
         (global.set $exp (select (i32.sub (i32.const 0) (local.get $x)) (local.get $x) (local.get $eneg)))))
     (local.get $p))
 
-  ;; The integer $num read, when it has at most $digits digits (none of them after a point or
-  ;; before an exponent); else $int is left 0.
-  (func $integer (param $digits i32) (result i64)
-    (if (i32.or (i32.eqz (global.get $int)) (i32.gt_u (global.get $sig) (local.get $digits))) (then (global.set $int (i32.const 0)) (return (i64.const 0))))
-    (select (i64.sub (i64.const 0) (global.get $mant)) (global.get $mant) (global.get $neg)))
-
-  (func $jlong (param $c i32) (param $p i32) (param $e i32) (result i32)
-    (local $v i64) (local $o i32)
+  ;; An integer at p of at most $digits digits (none after a point or before an exponent): the
+  ;; position after it, or ${INVALID}; its value in $whole.
+  (global $whole (mut i64) (i64.const 0))
+  (func $integer (param $p i32) (param $e i32) (param $digits i32) (result i32)
     (local.set $p (call $num (local.get $p) (local.get $e)))
     (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const ${INVALID}))))
-    (local.set $v (call $integer (i32.const 18)))
-    (if (i32.eqz (global.get $int)) (then (return (i32.const ${INVALID}))))
-    (local.set $o (call $slot (local.get $c) (i32.const 8)))
-    (if (i32.lt_s (local.get $o) (i32.const 0)) (then (return (local.get $o))))
-    (i64.store (local.get $o) (local.get $v))
+    (if (i32.or (i32.eqz (global.get $int)) (i32.gt_u (global.get $sig) (local.get $digits))) (then (return (i32.const ${INVALID}))))
+    (global.set $whole (select (i64.sub (i64.const 0) (global.get $mant)) (global.get $mant) (global.get $neg)))
     (local.get $p))
+
+  ;; The readers below answer as fill does: the position after the value, or a result below 0.
+  (func $jlong (param $c i32) (param $p i32) (param $e i32) (result i32)
+    (local $t i32)
+    (local.set $p (call $integer (local.get $p) (local.get $e) (i32.const 18)))
+    (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (local.get $p))))
+    (local.set $t (call $putLong (local.get $c) (global.get $whole)))
+    (select (local.get $t) (local.get $p) (i32.lt_s (local.get $t) (i32.const 0))))
 
   (func $jint (param $c i32) (param $p i32) (param $e i32) (result i32)
-    (local $v i64) (local $o i32)
-    (local.set $p (call $num (local.get $p) (local.get $e)))
-    (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const ${INVALID}))))
-    (local.set $v (call $integer (i32.const 10)))
-    (if (i32.eqz (global.get $int)) (then (return (i32.const ${INVALID}))))
-    (if (i32.or (i64.lt_s (local.get $v) (i64.const -2147483648)) (i64.gt_s (local.get $v) (i64.const 2147483647))) (then (return (i32.const ${INVALID}))))
-    (local.set $o (call $slot (local.get $c) (i32.const 4)))
-    (if (i32.lt_s (local.get $o) (i32.const 0)) (then (return (local.get $o))))
-    (i32.store (local.get $o) (i32.wrap_i64 (local.get $v)))
-    (local.get $p))
+    (local $t i32)
+    (local.set $p (call $integer (local.get $p) (local.get $e) (i32.const 10)))
+    (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (local.get $p))))
+    (if (i32.or (i64.lt_s (global.get $whole) (i64.const -2147483648)) (i64.gt_s (global.get $whole) (i64.const 2147483647))) (then (return (i32.const ${INVALID}))))
+    (local.set $t (call $putInt (local.get $c) (i32.wrap_i64 (global.get $whole))))
+    (select (local.get $t) (local.get $p) (i32.lt_s (local.get $t) (i32.const 0))))
 
   ;; A number as a double, exactly as JSON.parse reads it, or ${INVALID} beyond Clinger's fast path.
   (global $value (mut f64) (f64.const 0))
@@ -437,21 +434,19 @@ const HELPERS = String.raw`
     (local.get $s))
 
   (func $jdate (param $c i32) (param $p i32) (param $e i32) (result i32)
-    (local $q i32) (local $o i32)
+    (local $q i32) (local $t i32)
     (if (i32.ne (i32.load8_u (local.get $p)) (i32.const ${QUOTE})) (then (return (call $jint (local.get $c) (local.get $p) (local.get $e)))))
     (local.set $q (call $plain (i32.add (local.get $p) (i32.const 1)) (local.get $e)))
     (if (i32.lt_s (local.get $q) (i32.const 0)) (then (return (i32.const ${INVALID}))))
     (if (i32.ne (i32.sub (local.get $q) (local.get $p)) (i32.const 11)) (then (return (i32.const ${INVALID}))))
     (if (i32.lt_s (call $ymd (i32.add (local.get $p) (i32.const 1))) (i32.const 0)) (then (return (i32.const ${INVALID}))))
-    (local.set $o (call $slot (local.get $c) (i32.const 4)))
-    (if (i32.lt_s (local.get $o) (i32.const 0)) (then (return (local.get $o))))
-    (i32.store (local.get $o) (global.get $days))
-    (i32.add (local.get $q) (i32.const 1)))
+    (local.set $t (call $putInt (local.get $c) (global.get $days)))
+    (select (local.get $t) (i32.add (local.get $q) (i32.const 1)) (i32.lt_s (local.get $t) (i32.const 0))))
 
   ;; A timestamp: an ISO-8601 string as coerce.ts parseTimestamp reads it (its TIMESTAMP pattern),
   ;; in µs since the epoch, UTC; or a number as $jlong reads it.
   (func $jtimestamp (param $c i32) (param $p i32) (param $e i32) (result i32)
-    (local $q i32) (local $end i32) (local $b i32) (local $h i32) (local $mi i32) (local $sec i32) (local $frac i32) (local $k i32) (local $oh i32) (local $om i32) (local $zone i32) (local $o i32) (local $us i64)
+    (local $q i32) (local $end i32) (local $b i32) (local $h i32) (local $mi i32) (local $sec i32) (local $frac i32) (local $k i32) (local $oh i32) (local $om i32) (local $zone i32) (local $t i32) (local $us i64)
     (if (i32.ne (i32.load8_u (local.get $p)) (i32.const ${QUOTE})) (then (return (call $jlong (local.get $c) (local.get $p) (local.get $e)))))
     (local.set $q (i32.add (local.get $p) (i32.const 1)))
     (local.set $end (call $plain (local.get $q) (local.get $e)))
@@ -531,10 +526,8 @@ const HELPERS = String.raw`
           (i64.extend_i32_s (i32.mul (local.get $zone) (i32.add (i32.mul (local.get $oh) (i32.const 3600)) (i32.mul (local.get $om) (i32.const 60))))))
         (i64.const 1000000))
       (i64.extend_i32_u (local.get $frac))))
-    (local.set $o (call $slot (local.get $c) (i32.const 8)))
-    (if (i32.lt_s (local.get $o) (i32.const 0)) (then (return (local.get $o))))
-    (i64.store (local.get $o) (local.get $us))
-    (i32.add (local.get $end) (i32.const 1)))
+    (local.set $t (call $putLong (local.get $c) (local.get $us)))
+    (select (local.get $t) (i32.add (local.get $end) (i32.const 1)) (i32.lt_s (local.get $t) (i32.const 0))))
 
   ;; The value of a key no column has: a primitive, checked; the position after it, or ${INVALID}.
   (func $skip (param $p i32) (param $e i32) (result i32)

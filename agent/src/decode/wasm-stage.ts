@@ -127,7 +127,7 @@ const COMMON = String.raw`
     (i32.store offset=${T_SLOT} (local.get $c) (i32.add (local.get $o) (local.get $w)))
     (local.get $o))
 
-  ;; The Kafka columns' values, from fill's arguments.
+  ;; A value to column c's next slot: 0, or ${NO_ROOM} (the Kafka columns' values, a reader's).
   (func $putInt (param $c i32) (param $v i32) (result i32)
     (local $o i32)
     (local.set $o (call $slot (local.get $c) (i32.const 4)))

@@ -389,3 +389,32 @@ test('dates and timestamps written in many ways: staged exactly as the coercer r
     assert.equal(stage.add(buf, start, end), STAGED, t);
   }
 });
+
+test('slots filled to the last: each number, date and timestamp column answers FULL, and nothing is lost across the flush', async () => {
+  const values: Record<string, (i: number) => unknown> = { int: (i) => i, long: (i) => i * 1_000_003, date: (i) => (i % 3 ? '2026-11-25' : i), timestamp: (i) => (i % 3 ? '2026-11-25T10:00:00Z' : i), double: (i) => i / 8, boolean: (i) => i % 3 === 0 };
+  for (const [type, value] of Object.entries(values)) {
+    // One column, so that no other column's full slots answer for it.
+    const one: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'v', required: true, type: type as 'int' }] };
+    const dec = createDecoder('json', one);
+    const stage = jsonStage((await assembleJsonStage(one, false))!, one, false);
+    const fast = new ParquetFileBuilder(one);
+    const slow = new ParquetFileBuilder(one);
+    let full = 0;
+    for (let i = 0; i < 40_000; i++) {
+      const v = Buffer.from(JSON.stringify({ v: value(i) }));
+      let r = stage.add(v, 0, v.length);
+      if (r === FULL) {
+        // Only when the slots are full (the stage is never flushed before).
+        assert.equal(stage.staged, 16384, type);
+        full++;
+        flush(stage, fast);
+        r = stage.add(v, 0, v.length);
+      }
+      assert.equal(r, STAGED, type);
+      slow.append(dec.decode(v));
+    }
+    flush(stage, fast);
+    assert.equal(full, 2, type);
+    assertSameFiles(fast, slow);
+  }
+});
