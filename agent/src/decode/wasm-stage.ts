@@ -27,9 +27,10 @@
 // says when a buffer object is done with, forget()), with SLACK bytes after it.
 //
 // Generated code: numbers and identifiers only, never a name from the schema. The text is
-// assembled by wabt (the WebAssembly Binary Toolkit's parser, from npm).
+// assembled by wabt (../wasm.ts).
 
 import type { IcebergType, NestedField } from '../schema/types.ts';
+import { assembleWat, instantiate, type WasmMemory } from '../wasm.ts';
 import { flatten } from './avro-direct.ts';
 import type { BoolColumn, FloatColumn, Int32Column, Int64Column, ListColumn, MapColumn, StructColumn, Utf8Column, Column } from '../parquet/columns.ts';
 
@@ -205,16 +206,6 @@ export function kafkaLines(k: number): string[] {
   ];
 }
 
-/** wabt's parser (an Emscripten build): loaded for each table's start and then let go, its memory with it. */
-interface Wabt {
-  parseWat(name: string, text: string, features: Record<string, boolean>): WatModule;
-}
-interface WatModule {
-  validate(): void;
-  toBinary(options: object): { buffer: Uint8Array };
-  destroy(): void;
-}
-
 /**
  * Assembles a table's module: the memory for `columns`, the common helpers and the generator's, and
  * `fill(p, e, part, offset, timestamp) -> end or a result below 0` with the generator's locals and
@@ -231,14 +222,7 @@ ${helpers}
     (local $t i32) ${locals}
     ${lines.join('\n    ')})
 )`;
-  const wabt: Wabt = await (await import('wabt')).default();
-  const parsed = wabt.parseWat('stage.wat', text, { simd: true, bulk_memory: true });
-  try {
-    parsed.validate();
-    return parsed.toBinary({}).buffer;
-  } finally {
-    parsed.destroy();
-  }
+  return assembleWat('stage.wat', text);
 }
 
 /**
@@ -270,17 +254,6 @@ function align(n: number): number {
 
 type Fill = (p: number, e: number, partition: number, offset: number, timestamp: number) => number;
 
-// The WebAssembly API, which TypeScript declares only in its DOM library.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 /** A table's stage: the records `fill` reads (see the module's comment). */
 export class WasmStage {
   readonly #columns: StageColumn[];
@@ -302,10 +275,10 @@ export class WasmStage {
   /** A stage of `binary` (assembleStage's, for these columns and `reserve`). */
   constructor(binary: Uint8Array, columns: StageColumn[], reserve = 0) {
     const { source } = layOut(columns, reserve);
-    const instance = new wasm.Instance(new wasm.Module(binary));
+    const exports = instantiate(binary);
     this.#columns = columns;
-    this.#memory = instance.exports.memory as WasmMemory;
-    this.fill = instance.exports.fill as Fill;
+    this.#memory = exports.memory as WasmMemory;
+    this.fill = exports.fill as Fill;
     this.#source = source;
     this.#topLevel = columns.filter((c) => c.parent === -1).length;
     this.#u8 = new Uint8Array(this.#memory.buffer);

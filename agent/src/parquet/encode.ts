@@ -10,7 +10,8 @@
 //   of values.
 // - Dictionary encoding is tried on every leaf but booleans, fixed-width bytes and decimals, and
 //   given up for a chunk whose dictionary would exceed DICTIONARY_BYTES (then every page of the
-//   chunk is PLAIN, and so are the leaf's next DICTIONARY_RETRY chunks).
+//   chunk is PLAIN, and so are the leaf's next DICTIONARY_RETRY chunks). Byte arrays' dictionaries
+//   are built in WebAssembly (dictionary.ts).
 // - Each page is compressed on its own (node:zlib's zstd at level 1, Snappy from
 //   @platformatic/wasm-utils as for Kafka batches, or none). No CRCs, no page index. A zstd page
 //   of at most ZSTD_TINY bytes, and the next RAW_AFTER_POOR data pages of a chunk after one that
@@ -32,6 +33,7 @@ import { createZstdCompress, zstdCompressSync, constants as zlib } from 'node:zl
 import type { IcebergType, PrimitiveType, Schema, Value } from '../schema/types.ts';
 import { compareNumbers, compareValues, parseDecimalType, parseFixedType, uuidFromBytes } from '../schema/bounds.ts';
 import { CompactWriter } from './thrift.ts';
+import { bytesDictionary, DICTIONARY_BYTES, MAX_PROBE, type Dictionary } from './dictionary.ts';
 import { snappyCompress } from '../source/codecs.ts';
 import { resident } from '../resident.ts';
 import { ListColumn, MapColumn, StructColumn, viewOf, type Column, type Leaf, type LeafSource } from './columns.ts';
@@ -47,7 +49,6 @@ const PAGE_BYTES = 1 << 20;
  * Avro seal took 11-16 % more CPU (bench/decode-ab.ts --phase seal).
  */
 export const PAGE_ENTRIES = PAGE_BYTES / 8;
-export const DICTIONARY_BYTES = 1 << 20;
 export const STAT_BYTES = 64;
 const ZSTD_LEVEL = 1;
 /** zstd pages up to this size are stored, not compressed: the frame's own bytes outweigh any gain. */
@@ -435,16 +436,9 @@ function nestedLevels(plan: LeafPlan, from: number, to: number): Levels {
 // ---------------------------------------------------------------------------------------------
 // Dictionaries
 
-interface Dictionary {
-  /** Leaf slot of each dictionary entry. */
-  entries: Int32Array;
-  count: number;
-  /** Dictionary index of each value. */
-  indices: Int32Array;
-}
-
 /**
- * Open-addressing table from a value's hash to its dictionary index, grown at half load. Each kind
+ * Open-addressing table from a fixed-width value's hash to its dictionary index, grown at half
+ * load (byte arrays have theirs in WebAssembly: dictionary.ts). Each kind
  * has its own probe loop on purpose: one loop with hash and equality callbacks per value took
  * twice the time (measured with agent/test/ingest/bench-shard.ts). `table` holds index + 1 (0: empty).
  */
@@ -453,11 +447,9 @@ class DictTable {
   mask = 1023;
   hashes: Int32Array;
   entries: Int32Array;
-  /** `keyWords` words per entry: an int32 or float value, the halves of an int64 or double, a short byte array's key. */
+  /** `keyWords` words per entry: an int32 or float value, the halves of an int64 or double. */
   keys: Int32Array;
   count = 0;
-  /** PLAIN bytes of the entries so far (bytesDictionary's size limit). */
-  bytes = 0;
   readonly indices: Int32Array;
   private readonly keyWords: number;
 
@@ -504,7 +496,7 @@ class DictTable {
     return { entries: this.entries, count: this.count, indices: this.indices };
   }
 }
-resident(new DictTable(0, 4));
+resident(new DictTable(0, 2));
 
 /**
  * Column chunks written PLAIN after one whose dictionary was given up, before the next try: a
@@ -571,15 +563,6 @@ function mix(h: number): number {
  */
 const DICT_BLOCK = 4096;
 
-/**
- * Slots past its home a new entry may land before the dictionary is given up (the column is then
- * written PLAIN). No run of colliding values can outgrow it (a rehash may move an entry a little
- * further, never a run), so values made to share hashes (the hashes are not keyed, and two long
- * values with one hash are easy to build) cost a column its dictionary, not a seal quadratic in
- * them. With real data the table is at most half full and probes are a slot or two.
- */
-const MAX_PROBE = 128;
-
 export function int32Dictionary(data: Int32Array, slots: Int32Array): Dictionary | null {
   const d = new DictTable(slots.length, 1);
   for (let from = 0; from < slots.length; from += DICT_BLOCK) {
@@ -636,7 +619,7 @@ function int32Block(d: DictTable, data: Int32Array, slots: Int32Array, from: num
   return true;
 }
 
-function int64Dictionary(halves: Int32Array, slots: Int32Array): Dictionary | null {
+export function int64Dictionary(halves: Int32Array, slots: Int32Array): Dictionary | null {
   const d = new DictTable(slots.length, 2);
   for (let from = 0; from < slots.length; from += DICT_BLOCK) {
     if (!int64Block(d, halves, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
@@ -686,134 +669,6 @@ function int64Block(d: DictTable, halves: Int32Array, slots: Int32Array, from: n
     indices[i] = pk;
     plo = lo;
     phi = hi;
-  }
-  return true;
-}
-
-/** Masks of the three little-endian words of a value of 0..SHORT_KEY bytes: `SHORT_MASKS[3 * len + w]`. */
-const SHORT_KEY = 12;
-const SHORT_MASKS = new Int32Array(3 * (SHORT_KEY + 1));
-const SHORT_WORDS = new Int32Array(3);
-for (let len = 0; len <= SHORT_KEY; len++) {
-  for (let w = 0; w < 3; w++) {
-    const k = Math.max(0, Math.min(4, len - 4 * w));
-    SHORT_MASKS[3 * len + w] = k === 4 ? -1 : (1 << (8 * k)) - 1;
-  }
-}
-
-/**
- * Byte-array dictionary. A value of at most SHORT_KEY bytes is read as three masked words (one
- * unaligned load each, past its end within the buffer) and its entry keeps the words and the length,
- * so a lookup compares four numbers instead of looping over bytes: the bench's string columns are
- * mostly short, and the byte loops' varying trip counts cost more than the hashing (a column of 5
- * random short values: 26 → 13 ns per value; 12-byte ids: 105 → 29 ns). Only the words a value
- * reaches are loaded and compared (the others are 0): every typed-array access costs its bounds
- * check and base loads again on each value, V8 hoisting none out of the loop (5 values of 2-4
- * bytes: 11.2 → 8.4 ns per value, of 5-8 bytes 11.4 → 10.0, 12-byte ids 11.3 → 10.6). A short
- * value within SHORT_KEY bytes of the buffer's end gets the same words a byte at a time. Longer
- * values hash and compare four bytes at a time, the last four overlapping the word before, and
- * their key holds where they start, their length and their hash, then -1, which no short value's
- * length is: a lookup reads the dictionary's keys, not the column's offsets (the bench's ~40-byte
- * JSON messages, 10,000 distinct: 50 → 37 ns a value).
- */
-export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: Int32Array): Dictionary | null {
-  const d = new DictTable(slots.length, 4);
-  const view = viewOf(bytes);
-  for (let from = 0; from < slots.length; from += DICT_BLOCK) {
-    if (!bytesBlock(d, view, offsets, bytes, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
-  }
-  return d.result();
-}
-
-function bytesBlock(d: DictTable, view: DataView, offsets: Int32Array, bytes: Uint8Array, slots: Int32Array, from: number, to: number): boolean {
-  const indices = d.indices;
-  const lastShort = bytes.length - SHORT_KEY;
-  let keys = d.keys;
-  let table = d.table;
-  let mask = d.mask;
-  let size = d.bytes;
-  for (let i = from; i < to; i++) {
-    const s = slots[i];
-    const a = offsets[s];
-    const len = offsets[s + 1] - a;
-    const short = len <= SHORT_KEY;
-    let w0 = 0;
-    let w1 = 0;
-    let w2 = 0;
-    let hash: number;
-    let h: number;
-    let found = -1;
-    if (short) {
-      if (a <= lastShort) {
-        // Only the words the value reaches: the others are 0 for it, as their masks would make them.
-        w0 = view.getInt32(a, true) & SHORT_MASKS[3 * len];
-        if (len > 4) {
-          w1 = view.getInt32(a + 4, true) & SHORT_MASKS[3 * len + 1];
-          if (len > 8) w2 = view.getInt32(a + 8, true) & SHORT_MASKS[3 * len + 2];
-        }
-      } else {
-        // Too close to the buffer's end for three loads: the same words, a byte at a time.
-        const w = SHORT_WORDS.fill(0);
-        for (let q = 0; q < len; q++) w[q >> 2] |= bytes[a + q] << (8 * (q & 3));
-        w0 = w[0];
-        w1 = w[1];
-        w2 = w[2];
-      }
-      hash = mix(Math.imul(Math.imul(w0 ^ len, 0x9e3779b1) ^ w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35));
-      for (h = hash & mask; ; h = (h + 1) & mask) {
-        const t = table[h];
-        if (t === 0) break;
-        // Equal lengths of at most 4 (8) bytes have equal second and third (third) words: both 0.
-        const k4 = 4 * t - 4;
-        if (keys[k4] === w0 && keys[k4 + 3] === len && (len <= 4 || (keys[k4 + 1] === w1 && (len <= 8 || keys[k4 + 2] === w2)))) {
-          found = t - 1;
-          break;
-        }
-      }
-    } else {
-      // Words, the last one overlapping the one before (len > SHORT_KEY): no byte loops. A long
-      // entry's key is where its bytes start, its length and its hash, then -1.
-      const last = a + len - 4;
-      hash = Math.imul(0x811c9dc5 ^ len, 0x01000193);
-      for (let p = a; p < last; p += 4) hash = Math.imul(hash ^ view.getInt32(p, true), 0x01000193);
-      hash = mix(Math.imul(hash ^ view.getInt32(last, true), 0x01000193));
-      for (h = hash & mask; ; h = (h + 1) & mask) {
-        const t = table[h];
-        if (t === 0) break;
-        const k4 = 4 * t - 4;
-        if (keys[k4 + 3] !== -1 || keys[k4 + 2] !== hash || keys[k4 + 1] !== len) continue;
-        const b = keys[k4];
-        let q = 0;
-        while (q < len - 4 && view.getInt32(b + q, true) === view.getInt32(a + q, true)) q += 4;
-        if (q >= len - 4 && view.getInt32(b + len - 4, true) === view.getInt32(last, true)) {
-          found = t - 1;
-          break;
-        }
-      }
-    }
-    if (found >= 0) {
-      indices[i] = found;
-      continue;
-    }
-    size += 4 + len;
-    if (size > DICTIONARY_BYTES || ((h - hash) & mask) > MAX_PROBE) return false;
-    const k = d.add(s, hash, h);
-    table = d.table;
-    mask = d.mask;
-    keys = d.keys;
-    if (short) {
-      keys[4 * k] = w0;
-      keys[4 * k + 1] = w1;
-      keys[4 * k + 2] = w2;
-      keys[4 * k + 3] = len;
-    } else {
-      keys[4 * k] = a;
-      keys[4 * k + 1] = len;
-      keys[4 * k + 2] = hash;
-      keys[4 * k + 3] = -1;
-    }
-    indices[i] = k;
-    d.bytes = size;
   }
   return true;
 }
