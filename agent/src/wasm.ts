@@ -1,6 +1,6 @@
 // WebAssembly text assembled at run time by wabt (the WebAssembly Binary Toolkit's parser, an
 // Emscripten build from npm). The modules are our own text: the decoders' stages
-// (decode/wasm-stage.ts) and the Parquet byte-array dictionary (parquet/bytes-dictionary.ts).
+// (decode/wasm-stage.ts) and the Parquet encoder's kernels (parquet/kernels.ts).
 
 /** wabt's parser: loaded for each call and then let go, its memory with it. */
 interface Wabt {

@@ -11,7 +11,7 @@
 // - Dictionary encoding is tried on every leaf but booleans, fixed-width bytes and decimals, and
 //   given up for a chunk whose dictionary would exceed DICTIONARY_BYTES (then every page of the
 //   chunk is PLAIN, and so are the leaf's next DICTIONARY_RETRY chunks). Byte arrays' dictionaries
-//   are built in WebAssembly (dictionary.ts).
+//   are built in WebAssembly (kernels.ts).
 // - Each page is compressed on its own (node:zlib's zstd at level 1, Snappy from
 //   @platformatic/wasm-utils as for Kafka batches, or none). No CRCs, no page index. A zstd page
 //   of at most ZSTD_TINY bytes, and the next RAW_AFTER_POOR data pages of a chunk after one that
@@ -33,7 +33,7 @@ import { createZstdCompress, zstdCompressSync, constants as zlib } from 'node:zl
 import type { IcebergType, PrimitiveType, Schema, Value } from '../schema/types.ts';
 import { compareNumbers, compareValues, parseDecimalType, parseFixedType, uuidFromBytes } from '../schema/bounds.ts';
 import { CompactWriter } from './thrift.ts';
-import { bytesDictionary, DICTIONARY_BYTES, MAX_PROBE, type Dictionary } from './dictionary.ts';
+import { bytesDictionary, DICTIONARY_BYTES, hybrid, MAX_PROBE, type Dictionary } from './kernels.ts';
 import { snappyCompress } from '../source/codecs.ts';
 import { resident } from '../resident.ts';
 import { ListColumn, MapColumn, StructColumn, viewOf, type Column, type Leaf, type LeafSource } from './columns.ts';
@@ -186,54 +186,9 @@ function bitWidth(max: number): number {
   return max === 0 ? 0 : 32 - Math.clz32(max);
 }
 
-/** Appends values[from, to) in the RLE/bit-packing hybrid with `bw` bits per value (bw <= 24). */
+/** Appends values[from, to) in the RLE/bit-packing hybrid with `bw` bits per value (1..32). */
 function writeHybrid(sink: Sink, values: Uint8Array | Int32Array, from: number, to: number, bw: number): void {
-  const byteWidth = (bw + 7) >> 3;
-  let i = from;
-  while (i < to) {
-    const x = values[i];
-    let r = i + 1;
-    while (r < to && values[r] === x) r++;
-    if (r - i >= 8) {
-      sink.varint((r - i) * 2);
-      for (let b = 0; b < byteWidth; b++) sink.byte((x >>> (8 * b)) & 0xff);
-      i = r;
-      continue;
-    }
-    // Bit-packed groups of 8 until a run of 8 starts at a group boundary (or the values end). A
-    // group's last value tells most boundaries apart without a loop (levels 0,1,1,1,1,0,…).
-    const start = i;
-    let groups = 0;
-    for (;;) {
-      i += 8;
-      groups++;
-      if (i >= to) break;
-      const y = values[i];
-      if (i + 8 > to || values[i + 7] !== y) continue;
-      let k = i + 1;
-      while (k < i + 8 && values[k] === y) k++;
-      if (k - i >= 8) break;
-    }
-    sink.varint(groups * 2 + 1);
-    const count = groups * 8;
-    const real = Math.min(count, to - start); // the last group of the page is padded with zeros
-    sink.ensure((count * bw) >> 3);
-    const buf = sink.buf;
-    let pos = sink.pos;
-    let acc = 0;
-    let bits = 0;
-    for (let k = 0; k < count; k++) {
-      acc |= (k < real ? values[start + k] : 0) << bits;
-      bits += bw;
-      while (bits >= 8) {
-        buf[pos++] = acc & 0xff;
-        acc >>>= 8;
-        bits -= 8;
-      }
-    }
-    sink.pos = pos;
-    i = start + count;
-  }
+  sink.bytes(hybrid(values, from, to, bw));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -438,7 +393,7 @@ function nestedLevels(plan: LeafPlan, from: number, to: number): Levels {
 
 /**
  * Open-addressing table from a fixed-width value's hash to its dictionary index, grown at half
- * load (byte arrays have theirs in WebAssembly: dictionary.ts). Each kind
+ * load (byte arrays have theirs in WebAssembly: kernels.ts). Each kind
  * has its own probe loop on purpose: one loop with hash and equality callbacks per value took
  * twice the time (measured with agent/test/ingest/bench-shard.ts). `table` holds index + 1 (0: empty).
  */

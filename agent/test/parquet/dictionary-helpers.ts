@@ -1,7 +1,7 @@
 // The byte-array dictionary's test helpers: values laid out as a column, and a dictionary of them
 // checked value by value.
 import assert from 'node:assert/strict';
-import { bytesDictionary } from '../../src/parquet/dictionary.ts';
+import { bytesDictionary } from '../../src/parquet/kernels.ts';
 
 /**
  * Values laid out as a column's offsets and bytes, with `slack` spare bytes after the last one, and

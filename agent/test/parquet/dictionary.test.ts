@@ -1,11 +1,11 @@
-// The byte-array dictionary on its own (dictionary.ts): every value maps to an entry with the same
+// The byte-array dictionary on its own (kernels.ts): every value maps to an entry with the same
 // bytes, equal values to the same entry, whatever the lengths (keys of up to 16 bytes are compared
 // as masked words, longer ones byte for byte), trailing NULs, values sharing a hash, blocks cut by
 // count, by span and by bytes. Files it writes are read back by pyarrow, duckdb and arrow-rs in
 // writer.test.ts; this covers the corners those files do not reach.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesDictionary, dictionaryHash, DICTIONARY_BYTES, MAX_PROBE } from '../../src/parquet/dictionary.ts';
+import { bytesDictionary, dictionaryHash, DICTIONARY_BYTES, MAX_PROBE } from '../../src/parquet/kernels.ts';
 import { checkBytesDictionary, layout } from './dictionary-helpers.ts';
 
 /** A small deterministic generator (xorshift32), so a failure reproduces. */
@@ -61,6 +61,19 @@ describe('bytesDictionary', () => {
     for (const slack of [0, 3, 11, 12, 64]) assert.equal(checkBytesDictionary(values, slack), unique, `slack ${slack}`);
   });
 
+  it('tells apart short values that differ only in trailing NULs when they share a home in the table', () => {
+    // The masked words of "xyz" and "xyz\0" are equal: only the length tells them apart.
+    let pairs = 0;
+    for (let k = 0; pairs < 3; k++) {
+      const v = text(`v${k}`);
+      const nul = Uint8Array.from([...v, 0]);
+      if (((dictionaryHash(v) ^ dictionaryHash(nul)) & 1023) !== 0) continue;
+      pairs++;
+      assert.equal(checkBytesDictionary([v, nul, v, nul], 0), 2, `${Buffer.from(v)} and its NUL`);
+      assert.equal(checkBytesDictionary([nul, v, nul], 0), 2, `${Buffer.from(v)} and its NUL`);
+    }
+  });
+
   it('finds a value ending at the buffer end equal to the same value elsewhere', () => {
     const values = [text('mobile'), text('tv'), text('δέλτα'), text(''), text('mobile'), text('tv'), text('δέλτα'), text('')];
     assert.equal(checkBytesDictionary(values, 0), 4);
@@ -95,15 +108,19 @@ describe('bytesDictionary', () => {
     assert.equal(bytesDictionary(offsets, bytes, slots), null);
     assert.equal(checkBytesDictionary(values.slice(0, Math.floor(DICTIONARY_BYTES / 12)), 0), Math.floor(DICTIONARY_BYTES / 12));
     // Exactly DICTIONARY_BYTES: a value of DICTIONARY_BYTES - 4 bytes fits, one byte more does not.
-    for (const [length, fits] of [[DICTIONARY_BYTES - 4, true], [DICTIONARY_BYTES - 3, false], [DICTIONARY_BYTES + 100, false]] as const) {
+    for (const [length, fits] of [[DICTIONARY_BYTES - 4, true], [DICTIONARY_BYTES - 3, false], [3 * DICTIONARY_BYTES, false]] as const) {
       const big = new Uint8Array(length).fill(0x41);
-      const column = [text('a'), big, text('a'), big];
       if (fits) assert.equal(checkBytesDictionary([big, big], 0), 1, `${length} bytes`);
       else {
-        const laid = layout(column, 0);
+        const laid = layout([big, big], 0);
         assert.equal(bytesDictionary(laid.offsets, laid.bytes, laid.slots), null, `${length} bytes`);
       }
     }
+    // Two values of 2 + (DICTIONARY_BYTES / 2 - 6) bytes: exactly DICTIONARY_BYTES with their 4 bytes each.
+    const half = (fill: number, extra: number): Uint8Array => new Uint8Array(DICTIONARY_BYTES / 2 - 4 + extra).fill(fill);
+    assert.equal(checkBytesDictionary([half(1, 0), half(2, 0), half(1, 0)], 0), 2);
+    const over = layout([half(1, 0), half(2, 1)], 0);
+    assert.equal(bytesDictionary(over.offsets, over.bytes, over.slots), null);
   });
 
   it('indexes many values across blocks: cut by count, by the span of sparse slots and by bytes', () => {

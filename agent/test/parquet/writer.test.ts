@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParquetFileBuilder, resolveParquetFileOptions, parquetOptionsFromEnv, type ParquetFileResult } from '../../src/parquet/writer.ts';
 import { DICTIONARY_RETRY, ENTRY_SET_KEPT, PAGE_ENTRIES, STAT_BYTES } from '../../src/parquet/encode.ts';
-import { DICTIONARY_BYTES } from '../../src/parquet/dictionary.ts';
+import { DICTIONARY_BYTES } from '../../src/parquet/kernels.ts';
 import { readRows } from '../../src/maintenance/rows.ts';
 import { serializeBound } from '../../src/schema/bounds.ts';
 import type { IcebergType, NestedField, Row, Schema, Value } from '../../src/schema/types.ts';

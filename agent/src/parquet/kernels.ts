@@ -1,20 +1,24 @@
-// The byte-array dictionary of a column chunk, built by a WebAssembly function (encode.ts builds
-// the fixed-width kinds' dictionaries in JavaScript). Why: in JavaScript every typed-array access in
-// the probe loop paid its bounds check and base loads again, and a key of up to 12 bytes took three
-// masked 4-byte loads; the seal's byte-array dictionaries were the largest single item of the
-// agent's profile (BENCHMARKS.md, eleventh session). Here a key of up to 16 bytes is two masked
-// 8-byte loads and two compares, and a longer key is hashed and compared 8 bytes at a time.
+// The Parquet encoder's WebAssembly kernels (encode.ts does the rest in JavaScript): the
+// byte-array dictionary of a column chunk, and the RLE/bit-packing hybrid that writes levels and
+// dictionary indices. Why: in JavaScript every typed-array access in these loops paid its bounds
+// check and base loads again; the byte-array dictionaries were the largest single item of the
+// agent's profile, the hybrid the next one of the seal (BENCHMARKS.md, eleventh and twelfth sessions).
 //
-// The column's bytes stay in the builder's buffers: bytesDictionary() copies the chunk to the
-// module's memory a block at a time (at most BLOCK values, at most BLOCK_BYTES of bytes), and the
-// function indexes the block against the entries so far. An entry of more than SHORT bytes keeps a
-// copy of its bytes in the arena (at most DICTIONARY_BYTES: past that the dictionary is given up),
-// so the memory is bounded (~11 MiB of address space per thread, touched as far as the chunks reach).
-//
+// The dictionary. A key of up to SHORT bytes is two masked 8-byte loads and two compares; a longer
+// key is hashed and compared 8 bytes at a time. The column's bytes stay in the builder's buffers:
+// bytesDictionary() copies the chunk to the module's memory a block at a time (at most BLOCK
+// values, at most BLOCK_BYTES of bytes), and the function indexes the block against the entries so
+// far. An entry of more than SHORT bytes keeps a copy of its bytes in the arena (at most
+// DICTIONARY_BYTES: past that the dictionary is given up), so that part of the memory is bounded.
 // Entries are numbered in the order of their first value, so the dictionary does not depend on the
 // hash unless the hash makes it give up (MAX_PROBE).
 //
-// Memory (bytes; all offsets are constants of the generated text):
+// The hybrid. hybrid() copies the values to encode after the fixed regions (HYBRID), and the
+// function writes the encoded bytes after them: the memory grows to the largest page's (a page's
+// values are at most 4 bytes each, and their encoding at most ~5 bytes a value).
+//
+// Memory (bytes; all offsets are constants of the generated text), ~11 MiB of address space per
+// thread, touched as far as the chunks reach:
 //   MASKS   per length 0..SHORT, the masks of a key's two 8-byte words
 //   TABLE   open addressing from a hash to entry + 1 (0: empty), grown at half load
 //   KEYS    per entry: two 8-byte words (a short key's bytes, masked; a long key's arena position),
@@ -23,6 +27,7 @@
 //   ARENA   the bytes of the long entries
 //   SLOTS, OFFS, IDX, BYTES: one block's slots, its values' offsets (the column's, from its first
 //           slot's), the entries found for them, and their bytes (SLACK bytes after them)
+//   HYBRID  the hybrid's values, then its output
 
 import { assembleWat, instantiate, type WasmMemory } from '../wasm.ts';
 
@@ -73,7 +78,9 @@ const SLOTS = ARENA + DICTIONARY_BYTES;
 const OFFS = SLOTS + 4 * BLOCK;
 const IDX = OFFS + 4 * (BLOCK + 4); // a block's slots span at most BLOCK, so BLOCK + 1 offsets
 const BYTES = IDX + 4 * BLOCK;
-const PAGES = Math.ceil((BYTES + BLOCK_BYTES + SLACK) / 65536);
+const HYBRID = BYTES + BLOCK_BYTES + SLACK;
+const PAGE = 65536;
+const PAGES = Math.ceil(HYBRID / PAGE);
 
 // block()'s results besides 0.
 const GAVE_UP = -1;
@@ -81,6 +88,79 @@ const OUT_OF_ORDER = -2;
 
 const i = (n: number): string => `(i32.const ${n})`;
 const get = (name: string): string => `(local.get $${name})`;
+
+/**
+ * The RLE/bit-packing hybrid of the n values at src (`load` reads value `at`), `bw` bits each
+ * (1..32), written at `out`; returns where the output ends. A run of 8 or more equal values is one
+ * RLE run; other values are bit-packed in groups of 8 until a run of 8 starts at a group's boundary
+ * (the last group of the values padded with zeros). A group's last value tells most boundaries
+ * apart without a loop (levels 0,1,1,1,1,0,...).
+ */
+function hybridFunction(name: string, load: (at: string) => string): string {
+  return `
+  (func (export "${name}") (param $src i32) (param $n i32) (param $bw i32) (param $out i32) (result i32)
+    (local $i i32) (local $x i32) (local $r i32) (local $start i32) (local $groups i32) (local $k i32)
+    (local $count i32) (local $real i32) (local $acc i64) (local $bits i32)
+    (block $done (loop $runs
+      (br_if $done (i32.ge_u ${get('i')} ${get('n')}))
+      (local.set $x ${load(get('i'))})
+      (local.set $r (i32.add ${get('i')} ${i(1)}))
+      (block $end (loop $same
+        (br_if $end (i32.ge_u ${get('r')} ${get('n')}))
+        (br_if $end (i32.ne ${load(get('r'))} ${get('x')}))
+        (local.set $r (i32.add ${get('r')} ${i(1)}))
+        (br $same)))
+      (if (i32.ge_u (i32.sub ${get('r')} ${get('i')}) ${i(8)})
+        (then
+          (local.set $out (call $varint ${get('out')} (i32.shl (i32.sub ${get('r')} ${get('i')}) ${i(1)})))
+          ;; the value in (bw + 7) / 8 bytes, little-endian (the store's other bytes are written over or past the end)
+          (i32.store ${get('out')} ${get('x')})
+          (local.set $out (i32.add ${get('out')} (i32.shr_u (i32.add ${get('bw')} ${i(7)}) ${i(3)})))
+          (local.set $i ${get('r')})
+          (br $runs)))
+      (local.set $start ${get('i')})
+      (local.set $groups ${i(0)})
+      (block $cut (loop $group
+        (local.set $i (i32.add ${get('i')} ${i(8)}))
+        (local.set $groups (i32.add ${get('groups')} ${i(1)}))
+        (br_if $cut (i32.ge_u ${get('i')} ${get('n')}))
+        (local.set $x ${load(get('i'))})
+        (br_if $group (i32.gt_u (i32.add ${get('i')} ${i(8)}) ${get('n')}))
+        (br_if $group (i32.ne ${load(`(i32.add ${get('i')} ${i(7)})`)} ${get('x')}))
+        (local.set $k (i32.add ${get('i')} ${i(1)}))
+        (block $end (loop $same
+          (br_if $end (i32.ge_u ${get('k')} (i32.add ${get('i')} ${i(8)})))
+          (br_if $end (i32.ne ${load(get('k'))} ${get('x')}))
+          (local.set $k (i32.add ${get('k')} ${i(1)}))
+          (br $same)))
+        (br_if $cut (i32.ge_u (i32.sub ${get('k')} ${get('i')}) ${i(8)}))
+        (br $group)))
+      (local.set $out (call $varint ${get('out')} (i32.add (i32.shl ${get('groups')} ${i(1)}) ${i(1)})))
+      (local.set $count (i32.shl ${get('groups')} ${i(3)}))
+      (local.set $real (select (i32.sub ${get('n')} ${get('start')}) ${get('count')} (i32.lt_u (i32.sub ${get('n')} ${get('start')}) ${get('count')})))
+      (local.set $acc (i64.const 0))
+      (local.set $bits ${i(0)})
+      (local.set $k ${i(0)})
+      (block $packed (loop $pack
+        (br_if $packed (i32.ge_u ${get('k')} ${get('count')}))
+        (if (i32.lt_u ${get('k')} ${get('real')})
+          (then (local.set $acc (i64.or ${get('acc')} (i64.shl (i64.extend_i32_u ${load(`(i32.add ${get('start')} ${get('k')})`)}) (i64.extend_i32_u ${get('bits')}))))))
+        (local.set $bits (i32.add ${get('bits')} ${get('bw')}))
+        (if (i32.ge_u ${get('bits')} ${i(32)})
+          (then
+            (i32.store ${get('out')} (i32.wrap_i64 ${get('acc')}))
+            (local.set $out (i32.add ${get('out')} ${i(4)}))
+            (local.set $acc (i64.shr_u ${get('acc')} (i64.const 32)))
+            (local.set $bits (i32.sub ${get('bits')} ${i(32)}))))
+        (local.set $k (i32.add ${get('k')} ${i(1)}))
+        (br $pack)))
+      ;; 8 * groups * bw bits in all: what is left is whole bytes
+      (i64.store ${get('out')} ${get('acc')})
+      (local.set $out (i32.add ${get('out')} (i32.shr_u ${get('bits')} ${i(3)})))
+      (local.set $i (i32.add ${get('start')} ${get('count')}))
+      (br $runs)))
+    ${get('out')})`;
+}
 
 const TEXT = `(module
   (memory (export "memory") ${PAGES})
@@ -226,6 +306,18 @@ const TEXT = `(module
       (local.set $j (i32.add ${get('j')} ${i(1)}))
       (br $values)))
     ${i(0)})
+
+  (func $varint (param $out i32) (param $v i32) (result i32)
+    (block $done (loop $bytes
+      (br_if $done (i32.lt_u ${get('v')} ${i(0x80)}))
+      (i32.store8 ${get('out')} (i32.or (i32.and ${get('v')} ${i(0x7f)}) ${i(0x80)}))
+      (local.set $out (i32.add ${get('out')} ${i(1)}))
+      (local.set $v (i32.shr_u ${get('v')} ${i(7)}))
+      (br $bytes)))
+    (i32.store8 ${get('out')} ${get('v')})
+    (i32.add ${get('out')} ${i(1)}))
+${hybridFunction('hybrid8', (at) => `(i32.load8_u (i32.add ${get('src')} ${at}))`)}
+${hybridFunction('hybrid32', (at) => `(i32.load (i32.add ${get('src')} (i32.shl ${at} ${i(2)})))`)}
 )`;
 
 interface Exports {
@@ -234,12 +326,14 @@ interface Exports {
   begin(): void;
   block(n: number, lo: number, span: number, base: number): number;
   hash(a: number, len: number): number;
+  hybrid8(src: number, n: number, bw: number, out: number): number;
+  hybrid32(src: number, n: number, bw: number, out: number): number;
 }
 
 // One instance per thread, assembled when the module is first imported (~50 ms, most of it loading wabt).
 const wasm = instantiate(await assembleWat('dictionary.wat', TEXT)) as unknown as Exports;
-const u8 = new Uint8Array(wasm.memory.buffer);
-const i32 = new Int32Array(wasm.memory.buffer);
+let u8 = new Uint8Array(wasm.memory.buffer);
+let i32 = new Int32Array(wasm.memory.buffer);
 {
   const masks = new BigInt64Array(wasm.memory.buffer, MASKS, 2 * (SHORT + 1));
   const ones = (bytes: number): bigint => BigInt.asIntN(64, (1n << BigInt(8 * Math.max(0, Math.min(8, bytes)))) - 1n);
@@ -290,4 +384,29 @@ export function dictionaryHash(value: Uint8Array): number {
   if (value.length > BLOCK_BYTES) throw new Error(`dictionaryHash: ${value.length} bytes is over ${BLOCK_BYTES}`);
   u8.set(value, BYTES);
   return wasm.hash(BYTES, value.length);
+}
+
+/**
+ * values[from, to) in the RLE/bit-packing hybrid with `bw` bits per value (1..32): a view of the
+ * module's memory, valid until the next call.
+ */
+export function hybrid(values: Uint8Array | Int32Array, from: number, to: number, bw: number): Uint8Array {
+  const n = to - from;
+  const width = values.BYTES_PER_ELEMENT;
+  const out = HYBRID + ((width * n + SLACK + 15) & ~15);
+  const end = out + 5 * (n + 8) + SLACK; // 4 bytes a value bit-packed, 5 a group's header, a run's 9 bytes per 8 values
+  if (end > wasm.memory.buffer.byteLength) {
+    wasm.memory.grow(Math.ceil((end - wasm.memory.buffer.byteLength) / PAGE));
+    u8 = new Uint8Array(wasm.memory.buffer);
+    i32 = new Int32Array(wasm.memory.buffer);
+  }
+  let written: number;
+  if (width === 1) {
+    u8.set(values.subarray(from, to), HYBRID);
+    written = wasm.hybrid8(HYBRID, n, bw, out);
+  } else {
+    i32.set(values.subarray(from, to), HYBRID >> 2);
+    written = wasm.hybrid32(HYBRID, n, bw, out);
+  }
+  return u8.subarray(out, written);
 }
