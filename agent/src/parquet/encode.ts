@@ -719,6 +719,12 @@ function writePlain(sink: Sink, plan: LeafPlan, src: LeafSource, slots: Int32Arr
  */
 function writeWords(sink: Sink, words: Int32Array, stride: number, width: number, slots: Int32Array, from: number, to: number): void {
   const k = to - from;
+  if (k > 0 && width === stride && slots[to - 1] - slots[from] === k - 1) {
+    // Slots ascend, so these are consecutive (a column without nulls, a run of distinct entries):
+    // their words as they lie, in one copy.
+    sink.bytes(new Uint8Array(words.buffer, words.byteOffset + 4 * stride * slots[from], 4 * k * width));
+    return;
+  }
   const t = scratchI32(k * width);
   for (let j = 0, o = 0; j < k; j++) {
     const at = slots[from + j] * stride;
@@ -1140,6 +1146,13 @@ function pageEnd(levels: Levels, maxDef: number, indices: boolean, src: LeafSour
     else for (let i = e; i < pe; i++) if (def[i] === maxDef) pv++;
     PAGE_END.entries = pe;
     PAGE_END.values = pv;
+    return;
+  }
+  if (def === null && rep === null && src.kind !== 'bytes') {
+    // A value per entry, each of one size: the loop below's end, computed.
+    const k = Math.min(n - e, pageEntries, Math.ceil(PAGE_BYTES / plainSize(src, 0)));
+    PAGE_END.entries = e + k;
+    PAGE_END.values = v + k;
     return;
   }
   let bytes = 0;

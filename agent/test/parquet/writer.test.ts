@@ -406,6 +406,88 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     await roundTrip(schema, rowsOf(5000));
   });
 
+  /**
+   * The values of each data page of a column chunk, read from the page headers from the chunk's
+   * first page on (a Thrift compact protocol reader for PageHeader, from parquet-format's
+   * parquet.thrift: field 3 the compressed size, 5 the data page header, whose field 1 is num_values).
+   */
+  const pageValues = (bytes: Uint8Array, chunk: { data_page_offset: number; dictionary_page_offset: number | null; num_values: number }): number[] => {
+    let p = chunk.dictionary_page_offset ?? chunk.data_page_offset;
+    const varint = (): number => {
+      let v = 0;
+      for (let shift = 0; ; shift += 7) {
+        const b = bytes[p++];
+        v += (b & 0x7f) * 2 ** shift;
+        if (b < 0x80) return v;
+      }
+    };
+    const zigzag = (): number => {
+      const v = varint();
+      return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    };
+    // A struct's i32 fields and nested structs by field id (PageHeader has no other kinds this reads past).
+    const struct = (): Map<number, number | Map<number, unknown>> => {
+      const fields = new Map<number, number | Map<number, unknown>>();
+      let id = 0;
+      for (;;) {
+        const head = bytes[p++];
+        if (head === 0) return fields;
+        id = head >> 4 === 0 ? zigzag() : id + (head >> 4);
+        const type = head & 0x0f;
+        if (type === 5 || type === 6) fields.set(id, zigzag());
+        else if (type === 12) fields.set(id, struct());
+        else if (type === 1 || type === 2) fields.set(id, type === 1 ? 1 : 0);
+        else throw new Error(`page header field ${id} of compact type ${type}: not read here`);
+      }
+    };
+    const values: number[] = [];
+    let seen = 0;
+    while (seen < chunk.num_values) {
+      const header = struct();
+      p += header.get(3) as number;
+      const data = header.get(5) as Map<number, unknown> | undefined;
+      if (data === undefined) continue; // the dictionary page
+      values.push(data.get(1) as number);
+      seen += data.get(1) as number;
+    }
+    return values;
+  };
+
+  it('ends PLAIN pages of fixed-width values at the page entries, or at PAGE_BYTES of values', async () => {
+    const schema: Schema = {
+      type: 'struct',
+      'schema-id': 0,
+      fields: [
+        { id: 1, name: 'seq', required: true, type: 'long' },
+        { id: 2, name: 'count', required: true, type: 'int' },
+        { id: 3, name: 'maybe', required: false, type: 'long' },
+      ],
+    };
+    // Distinct values, past what a dictionary holds: PLAIN. `maybe` is null in every seventh row.
+    const n = 300_001;
+    const rows: Row[] = Array.from({ length: n }, (_, i) => ({ seq: BigInt(1e12 + i), count: i * 3, maybe: i % 7 === 3 ? null : BigInt(5e11 + i) }));
+    const pages = (entries: number, tail: number, each: number): number[] => [...new Array(Math.floor(entries / each)).fill(each), ...(tail > 0 ? [tail] : [])];
+    for (const [pageEntries, seqPage, countPage] of [[1000, 1000, 1000], [PAGE_ENTRIES, 131_072, 131_072], [500_000, 131_072, 262_144]] as const) {
+      const result = write(schema, rows, { pageEntries });
+      const seen = await readBack(result.bytes, schema, { summary: true });
+      const chunk = (path: string) => seen.pyarrow.row_groups[0].columns.find((c) => c.path === path)!;
+      for (const path of ['seq', 'count', 'maybe']) {
+        assert.ok(chunk(path).encodings.includes('PLAIN'), path);
+        assert.equal(chunk(path).dictionary_page_offset, null, path);
+      }
+      assert.deepEqual(pageValues(result.bytes, chunk('seq')), pages(n, n % seqPage, seqPage), `seq, ${pageEntries} entries a page`);
+      assert.deepEqual(pageValues(result.bytes, chunk('count')), pages(n, n % countPage, countPage), `count, ${pageEntries} entries a page`);
+      // With nulls, a page's entries count the nulls too; its bytes only the values.
+      const maybe = pageValues(result.bytes, chunk('maybe'));
+      assert.equal(maybe.reduce((a, b) => a + b, 0), n);
+      assert.ok(maybe.slice(0, -1).every((v) => v === maybe[0]), `maybe's pages: ${maybe.join(', ')}`);
+      // The rows up to and with the 131,072nd value (1 MiB of 8-byte values).
+      let full = 0;
+      for (let values = 0; values < (1 << 20) / 8; full++) if (full % 7 !== 3) values++;
+      assert.equal(maybe[0], Math.min(pageEntries, full), `maybe, ${pageEntries} entries a page`);
+    }
+  });
+
   it('dictionary indices of bit widths from 1 to 17 read back exactly, in runs and bit-packed', async () => {
     // Widths below, at and above the 8- and 16-bit boundaries, and odd ones whose groups straddle words.
     const widths = [1, 2, 3, 5, 7, 8, 9, 11, 13, 16, 17];
