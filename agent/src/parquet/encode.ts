@@ -10,8 +10,8 @@
 //   of values.
 // - Dictionary encoding is tried on every leaf but booleans, fixed-width bytes and decimals, and
 //   given up for a chunk whose dictionary would exceed DICTIONARY_BYTES (then every page of the
-//   chunk is PLAIN, and so are the leaf's next DICTIONARY_RETRY chunks). Byte arrays' dictionaries
-//   are built in WebAssembly (kernels.ts).
+//   chunk is PLAIN, and so are the leaf's next DICTIONARY_RETRY chunks). Dictionaries are built,
+//   and levels and indices written in the RLE/bit-packing hybrid, in WebAssembly (kernels.ts).
 // - Each page is compressed on its own (node:zlib's zstd at level 1, Snappy from
 //   @platformatic/wasm-utils as for Kafka batches, or none). No CRCs, no page index. A zstd page
 //   of at most ZSTD_TINY bytes, and the next RAW_AFTER_POOR data pages of a chunk after one that
@@ -33,7 +33,7 @@ import { createZstdCompress, zstdCompressSync, constants as zlib } from 'node:zl
 import type { IcebergType, PrimitiveType, Schema, Value } from '../schema/types.ts';
 import { compareNumbers, compareValues, parseDecimalType, parseFixedType, uuidFromBytes } from '../schema/bounds.ts';
 import { CompactWriter } from './thrift.ts';
-import { bytesDictionary, DICTIONARY_BYTES, hybrid, MAX_PROBE, type Dictionary } from './kernels.ts';
+import { bytesDictionary, fixedDictionary, hybrid, type Dictionary } from './kernels.ts';
 import { snappyCompress } from '../source/codecs.ts';
 import { resident } from '../resident.ts';
 import { ListColumn, MapColumn, StructColumn, viewOf, type Column, type Leaf, type LeafSource } from './columns.ts';
@@ -213,12 +213,7 @@ function bitSet(bits: Uint8Array, i: number): boolean {
 const scratch = {
   slots: new Int32Array(0),
   def: new Uint8Array(0),
-  indices: new Int32Array(0),
   i32: new Int32Array(0),
-  /** A DictTable's per-entry arrays, kept for the next (a dictionary lives for one column chunk). */
-  dictHashes: new Int32Array(256) as Int32Array,
-  dictEntries: new Int32Array(256) as Int32Array,
-  dictKeys: new Int32Array(256) as Int32Array,
 };
 
 function scratchSlots(n: number): Int32Array {
@@ -392,68 +387,6 @@ function nestedLevels(plan: LeafPlan, from: number, to: number): Levels {
 // Dictionaries
 
 /**
- * Open-addressing table from a fixed-width value's hash to its dictionary index, grown at half
- * load (byte arrays have theirs in WebAssembly: kernels.ts). Each kind
- * has its own probe loop on purpose: one loop with hash and equality callbacks per value took
- * twice the time (measured with agent/test/ingest/bench-shard.ts). `table` holds index + 1 (0: empty).
- */
-class DictTable {
-  table = new Int32Array(1024);
-  mask = 1023;
-  hashes: Int32Array;
-  entries: Int32Array;
-  /** `keyWords` words per entry: an int32 or float value, the halves of an int64 or double. */
-  keys: Int32Array;
-  count = 0;
-  readonly indices: Int32Array;
-  private readonly keyWords: number;
-
-  constructor(values: number, keyWords: number) {
-    this.indices = scratch.indices.length >= values ? scratch.indices : (scratch.indices = new Int32Array(Math.max(values, scratch.indices.length * 2)));
-    // The last table's arrays, at the capacity it reached: written before they are read, so not
-    // cleared; growing them for each column chunk again cost ~1 % of a worker's seal.
-    this.hashes = scratch.dictHashes;
-    this.entries = scratch.dictEntries;
-    this.keyWords = keyWords;
-    const words = this.entries.length * keyWords;
-    this.keys = scratch.dictKeys.length >= words ? scratch.dictKeys : (scratch.dictKeys = grown(scratch.dictKeys, words));
-  }
-
-  /** Adds the value in `slot` with `hash` at free position `at`; returns its index. */
-  add(slot: number, hash: number, at: number): number {
-    const i = this.count++;
-    if (i === this.entries.length) {
-      this.entries = scratch.dictEntries = grown(this.entries, i * 2);
-      this.hashes = scratch.dictHashes = grown(this.hashes, i * 2);
-      if (this.keys.length < i * 2 * this.keyWords) this.keys = scratch.dictKeys = grown(this.keys, i * 2 * this.keyWords);
-    }
-    this.entries[i] = slot;
-    this.hashes[i] = hash;
-    this.table[at] = i + 1;
-    if (this.count * 2 > this.table.length) this.rehash();
-    return i;
-  }
-
-  private rehash(): void {
-    const size = this.table.length * 2;
-    const table = new Int32Array(size);
-    const mask = size - 1;
-    for (let i = 0; i < this.count; i++) {
-      let h = this.hashes[i] & mask;
-      while (table[h] !== 0) h = (h + 1) & mask;
-      table[h] = i + 1;
-    }
-    this.table = table;
-    this.mask = mask;
-  }
-
-  result(): Dictionary {
-    return { entries: this.entries, count: this.count, indices: this.indices };
-  }
-}
-resident(new DictTable(0, 2));
-
-/**
  * Column chunks written PLAIN after one whose dictionary was given up, before the next try: a
  * column whose values were too distinct for a dictionary usually stays so (Kafka offsets, ids), and
  * the try costs most of a dictionary's build before it is given up (a `_kafka_offset` of distinct
@@ -478,16 +411,16 @@ function buildDictionary(leaf: Leaf, src: LeafSource, slots: Int32Array): Dictio
   let dict: Dictionary | null;
   switch (src.kind) {
     case 'int32':
-      dict = int32Dictionary(src.data, slots);
+      dict = fixedDictionary(src.data, 1, slots);
       break;
     case 'int64':
-      dict = int64Dictionary(src.halves, slots);
+      dict = fixedDictionary(src.halves, 2, slots);
       break;
     case 'float':
-      dict = int32Dictionary(new Int32Array(src.data.buffer, src.data.byteOffset, src.data.length), slots);
+      dict = fixedDictionary(new Int32Array(src.data.buffer, src.data.byteOffset, src.data.length), 1, slots);
       break;
     case 'double':
-      dict = int64Dictionary(new Int32Array(src.data.buffer, src.data.byteOffset, src.data.length * 2), slots);
+      dict = fixedDictionary(new Int32Array(src.data.buffer, src.data.byteOffset, src.data.length * 2), 2, slots);
       break;
     case 'bytes':
       dict = bytesDictionary(src.offsets, src.bytes, slots);
@@ -499,141 +432,6 @@ function buildDictionary(leaf: Leaf, src: LeafSource, slots: Int32Array): Dictio
   return dict;
 }
 
-/**
- * MurmurHash3's finaliser: every bit of the input moves every bit of the table index. With one
- * multiply less, runs of consecutive integers (Kafka offsets) formed clusters in the table: a
- * probe passed 64 slots in the bench's `_kafka_offset`, and its lookups cost 26 instead of 22 ns.
- */
-function mix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/**
- * Values per call of a dictionary's block function. The dictionaries are built in blocks so that
- * V8 optimises the block functions as functions, called often, and keeps that code: a function
- * that loops over a whole column chunk is called a few times per seal and runs from on-stack
- * replaced code, which a full collection drops, so it was compiled again after nearly every seal.
- */
-const DICT_BLOCK = 4096;
-
-export function int32Dictionary(data: Int32Array, slots: Int32Array): Dictionary | null {
-  const d = new DictTable(slots.length, 1);
-  for (let from = 0; from < slots.length; from += DICT_BLOCK) {
-    if (!int32Block(d, data, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
-  }
-  return d.result();
-}
-
-/**
- * Adds slots[from, to) to `d`; false when the dictionary outgrows DICTIONARY_BYTES. An entry keeps
- * its value (as the byte-array dictionary keeps its words): a lookup compares it there, in the
- * dictionary's few cache lines, instead of reading the column at the entry's first slot.
- */
-function int32Block(d: DictTable, data: Int32Array, slots: Int32Array, from: number, to: number): boolean {
-  const indices = d.indices;
-  const limit = DICTIONARY_BYTES / 4;
-  let table = d.table;
-  let mask = d.mask;
-  let keys = d.keys;
-  // The value before and its index: a run of one value (a fetch's partition, a millisecond's
-  // timestamps) is looked up once.
-  let px = 0;
-  let pk = -1;
-  for (let i = from; i < to; i++) {
-    const s = slots[i];
-    const x = data[s];
-    if (x === px && pk >= 0) {
-      indices[i] = pk;
-      continue;
-    }
-    const hash = mix(x);
-    let h = hash & mask;
-    for (;;) {
-      const t = table[h];
-      if (t === 0) {
-        if (d.count === limit || ((h - hash) & mask) > MAX_PROBE) return false;
-        const k = d.add(s, hash, h);
-        table = d.table;
-        mask = d.mask;
-        keys = d.keys;
-        keys[k] = x;
-        pk = k;
-        break;
-      }
-      if (keys[t - 1] === x) {
-        pk = t - 1;
-        break;
-      }
-      h = (h + 1) & mask;
-    }
-    indices[i] = pk;
-    px = x;
-  }
-  return true;
-}
-
-export function int64Dictionary(halves: Int32Array, slots: Int32Array): Dictionary | null {
-  const d = new DictTable(slots.length, 2);
-  for (let from = 0; from < slots.length; from += DICT_BLOCK) {
-    if (!int64Block(d, halves, slots, from, Math.min(slots.length, from + DICT_BLOCK))) return null;
-  }
-  return d.result();
-}
-
-/** int32Block for 64-bit values: their halves, and two words per entry. */
-function int64Block(d: DictTable, halves: Int32Array, slots: Int32Array, from: number, to: number): boolean {
-  const indices = d.indices;
-  const limit = DICTIONARY_BYTES / 8;
-  let table = d.table;
-  let mask = d.mask;
-  let keys = d.keys;
-  let plo = 0;
-  let phi = 0;
-  let pk = -1; // as in int32Block
-  for (let i = from; i < to; i++) {
-    const s = slots[i];
-    const lo = halves[2 * s];
-    const hi = halves[2 * s + 1];
-    if (lo === plo && hi === phi && pk >= 0) {
-      indices[i] = pk;
-      continue;
-    }
-    const hash = mix(lo ^ Math.imul(hi, 0x9e3779b1));
-    let h = hash & mask;
-    for (;;) {
-      const t = table[h];
-      if (t === 0) {
-        if (d.count === limit || ((h - hash) & mask) > MAX_PROBE) return false;
-        const k = d.add(s, hash, h);
-        table = d.table;
-        mask = d.mask;
-        keys = d.keys;
-        keys[2 * k] = lo;
-        keys[2 * k + 1] = hi;
-        pk = k;
-        break;
-      }
-      if (keys[2 * t - 2] === lo && keys[2 * t - 1] === hi) {
-        pk = t - 1;
-        break;
-      }
-      h = (h + 1) & mask;
-    }
-    indices[i] = pk;
-    plo = lo;
-    phi = hi;
-  }
-  return true;
-}
-
-/** `a` copied into a new array of `length`. */
-function grown(a: Int32Array, length: number): Int32Array {
-  const b = new Int32Array(length);
-  b.set(a);
-  return b;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Values

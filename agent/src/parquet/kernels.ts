@@ -307,6 +307,52 @@ const TEXT = `(module
       (br $values)))
     ${i(0)})
 
+  ;; As block, for fixed-width values: value j is the ${get('width')} 4-byte words at BYTES + 4 * width * (SLOTS[j] - lo),
+  ;; keyed (and hashed) as the short byte array of their little-endian bytes. A run of one value is looked up once.
+  (func (export "fixed") (param $n i32) (param $lo i32) (param $span i32) (param $width i32) (result i32)
+    (local $j i32) (local $s i32) (local $x i64) (local $px i64) (local $k i32) (local $bytes i32)
+    (local $hash i32) (local $h i32) (local $t i32) (local $e i32)
+    (local.set $k ${i(-1)})
+    (local.set $bytes (i32.shl ${get('width')} ${i(2)}))
+    (block $end (loop $values
+      (br_if $end (i32.ge_u ${get('j')} ${get('n')}))
+      (local.set $s (i32.sub (i32.load offset=${SLOTS} (i32.shl ${get('j')} ${i(2)})) ${get('lo')}))
+      (if (i32.gt_u ${get('s')} ${get('span')}) (then (return ${i(OUT_OF_ORDER)})))
+      (local.set $x (if (result i64) (i32.eq ${get('width')} ${i(2)})
+        (then (i64.load offset=${BYTES} (i32.shl ${get('s')} ${i(3)})))
+        (else (i64.extend_i32_u (i32.load offset=${BYTES} (i32.shl ${get('s')} ${i(2)}))))))
+      (block $found
+        (br_if $found (i32.and (i64.eq ${get('x')} ${get('px')}) (i32.ge_s ${get('k')} ${i(0)})))
+        (local.set $hash (call $short ${get('x')} (i64.const 0) ${get('bytes')}))
+        (local.set $h (i32.and ${get('hash')} (global.get $mask)))
+        (block $miss (loop $probe
+          (local.set $t (i32.load offset=${TABLE} (i32.shl ${get('h')} ${i(2)})))
+          (br_if $miss (i32.eqz ${get('t')}))
+          (if (i64.eq (i64.load offset=${KEYS - KEY} (i32.mul ${get('t')} ${i(KEY)})) ${get('x')})
+            (then
+              (local.set $k (i32.sub ${get('t')} ${i(1)}))
+              (br $found)))
+          (local.set $h (i32.and (i32.add ${get('h')} ${i(1)}) (global.get $mask)))
+          (br $probe)))
+        (global.set $size (i32.add (global.get $size) ${get('bytes')}))
+        (if (i32.or (i32.gt_u (global.get $size) ${i(DICTIONARY_BYTES)})
+              (i32.gt_u (i32.and (i32.sub ${get('h')} ${get('hash')}) (global.get $mask)) ${i(MAX_PROBE)}))
+          (then (return ${i(GAVE_UP)})))
+        (local.set $k (global.get $count))
+        (local.set $e (i32.add ${i(KEYS)} (i32.mul ${get('k')} ${i(KEY)})))
+        (i64.store ${get('e')} ${get('x')})
+        (i32.store offset=20 ${get('e')} ${get('hash')})
+        (i32.store offset=${ESLOTS} (i32.shl ${get('k')} ${i(2)}) (i32.add ${get('s')} ${get('lo')}))
+        (i32.store offset=${TABLE} (i32.shl ${get('h')} ${i(2)}) (i32.add ${get('k')} ${i(1)}))
+        (global.set $count (i32.add ${get('k')} ${i(1)}))
+        (if (i32.gt_u (i32.shl (global.get $count) ${i(1)}) (i32.add (global.get $mask) ${i(1)}))
+          (then (call $rehash))))
+      (i32.store offset=${IDX} (i32.shl ${get('j')} ${i(2)}) ${get('k')})
+      (local.set $px ${get('x')})
+      (local.set $j (i32.add ${get('j')} ${i(1)}))
+      (br $values)))
+    ${i(0)})
+
   (func $varint (param $out i32) (param $v i32) (result i32)
     (block $done (loop $bytes
       (br_if $done (i32.lt_u ${get('v')} ${i(0x80)}))
@@ -325,6 +371,7 @@ interface Exports {
   count: { value: number };
   begin(): void;
   block(n: number, lo: number, span: number, base: number): number;
+  fixed(n: number, lo: number, span: number, width: number): number;
   hash(a: number, len: number): number;
   hybrid8(src: number, n: number, bw: number, out: number): number;
   hybrid32(src: number, n: number, bw: number, out: number): number;
@@ -351,6 +398,40 @@ const scratch = { indices: new Int32Array(0), entries: new Int32Array(0) };
  * are this thread's scratch: valid until the next call.
  */
 export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: Int32Array): Dictionary | null {
+  return indexBlocks(
+    slots,
+    (from, to) => offsets[slots[to - 1] + 1] - offsets[slots[from]] <= BLOCK_BYTES,
+    (n, lo, hi) => {
+      const start = offsets[lo];
+      if (offsets[hi + 1] - start > BLOCK_BYTES) return GAVE_UP; // one value longer than a whole dictionary may be
+      i32.set(offsets.subarray(lo, hi + 2), OFFS >> 2);
+      u8.set(bytes.subarray(start, offsets[hi + 1]), BYTES);
+      return wasm.block(n, lo, hi - lo, start);
+    },
+  );
+}
+
+/**
+ * As bytesDictionary, for fixed-width values of `width` words (1: int32 and float, 2: int64 and
+ * double) at each slot of `words`: keyed by their bits, so -0, +0 and NaN payloads stay what they were.
+ */
+export function fixedDictionary(words: Int32Array, width: 1 | 2, slots: Int32Array): Dictionary | null {
+  return indexBlocks(
+    slots,
+    () => true,
+    (n, lo, hi) => {
+      i32.set(words.subarray(lo * width, (hi + 1) * width), BYTES >> 2);
+      return wasm.fixed(n, lo, hi - lo, width);
+    },
+  );
+}
+
+/**
+ * Indexes the values at `slots` a block at a time: at most BLOCK values, whose slots span at most
+ * BLOCK and for which `fits` holds (fewer where they are sparse or long); `index` copies a block's
+ * values (slots lo..hi) to the module and runs the kernel on its n values.
+ */
+function indexBlocks(slots: Int32Array, fits: (from: number, to: number) => boolean, index: (n: number, lo: number, hi: number) => number): Dictionary | null {
   const n = slots.length;
   if (scratch.indices.length < n) scratch.indices = new Int32Array(Math.max(n, 2 * scratch.indices.length));
   const indices = scratch.indices;
@@ -358,18 +439,13 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
   for (let from = 0; from < n; ) {
     let to = Math.min(n, from + BLOCK);
     const lo = slots[from];
-    const start = offsets[lo];
-    // At most BLOCK slots' offsets and BLOCK_BYTES of bytes: fewer values where they are sparse or long.
-    while (to - from > 1 && (slots[to - 1] - lo >= BLOCK || offsets[slots[to - 1] + 1] - start > BLOCK_BYTES)) to = from + ((to - from) >> 1);
+    while (to - from > 1 && (slots[to - 1] - lo >= BLOCK || !fits(from, to))) to = from + ((to - from) >> 1);
     const hi = slots[to - 1];
-    if (hi < lo) throw new Error(`bytesDictionary: slots must ascend, got ${hi} after ${lo}`);
-    if (offsets[hi + 1] - start > BLOCK_BYTES) return null; // one value longer than a whole dictionary may be
+    if (hi < lo) throw new Error(`dictionary: slots must ascend, got ${hi} after ${lo}`);
     i32.set(slots.subarray(from, to), SLOTS >> 2);
-    i32.set(offsets.subarray(lo, hi + 2), OFFS >> 2);
-    u8.set(bytes.subarray(start, offsets[hi + 1]), BYTES);
-    const r = wasm.block(to - from, lo, hi - lo, start);
+    const r = index(to - from, lo, hi);
     if (r === GAVE_UP) return null;
-    if (r === OUT_OF_ORDER) throw new Error(`bytesDictionary: slots must ascend (between ${lo} and ${hi})`);
+    if (r === OUT_OF_ORDER) throw new Error(`dictionary: slots must ascend (between ${lo} and ${hi})`);
     indices.set(i32.subarray(IDX >> 2, (IDX >> 2) + to - from), from);
     from = to;
   }
@@ -379,7 +455,7 @@ export function bytesDictionary(offsets: Int32Array, bytes: Uint8Array, slots: I
   return { entries: scratch.entries, count, indices };
 }
 
-/** The hash bytesDictionary gives `value` (for tests that build values sharing one). */
+/** The hash the dictionaries give `value` (fixedDictionary: its little-endian bytes), for tests that build values sharing one. */
 export function dictionaryHash(value: Uint8Array): number {
   if (value.length > BLOCK_BYTES) throw new Error(`dictionaryHash: ${value.length} bytes is over ${BLOCK_BYTES}`);
   u8.set(value, BYTES);

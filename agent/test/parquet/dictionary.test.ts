@@ -1,11 +1,11 @@
-// The byte-array dictionary on its own (kernels.ts): every value maps to an entry with the same
+// The dictionaries on their own (kernels.ts): byte arrays, then fixed-width values. For byte arrays: every value maps to an entry with the same
 // bytes, equal values to the same entry, whatever the lengths (keys of up to 16 bytes are compared
 // as masked words, longer ones byte for byte), trailing NULs, values sharing a hash, blocks cut by
 // count, by span and by bytes. Files it writes are read back by pyarrow, duckdb and arrow-rs in
 // writer.test.ts; this covers the corners those files do not reach.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesDictionary, dictionaryHash, DICTIONARY_BYTES, MAX_PROBE } from '../../src/parquet/kernels.ts';
+import { bytesDictionary, dictionaryHash, DICTIONARY_BYTES, fixedDictionary, MAX_PROBE } from '../../src/parquet/kernels.ts';
 import { checkBytesDictionary, layout } from './dictionary-helpers.ts';
 
 /** A small deterministic generator (xorshift32), so a failure reproduces. */
@@ -149,5 +149,89 @@ describe('bytesDictionary', () => {
     const laid = layout(crowd, 0);
     assert.equal(bytesDictionary(laid.offsets, laid.bytes, laid.slots), null);
     assert.equal(checkBytesDictionary([text('x'), crowd[0], text('x')], 0), 2);
+  });
+});
+
+/**
+ * Builds the dictionary of the `width`-word values at `slots` of `words` and checks it as
+ * checkBytesDictionary does; returns the entry count.
+ */
+function checkFixed(words: Int32Array, width: 1 | 2, slots: Int32Array): number {
+  const dict = fixedDictionary(words, width, slots);
+  assert.ok(dict !== null);
+  const key = (slot: number): string => Array.from(words.subarray(slot * width, (slot + 1) * width)).join(',');
+  const entryOf = new Map<string, number>();
+  for (let i = 0; i < slots.length; i++) {
+    const k: number = dict.indices[i];
+    assert.ok(k >= 0 && k < dict.count, `value ${i} has index ${k} of ${dict.count}`);
+    assert.equal(key(dict.entries[k]), key(slots[i]), `value ${i} maps to entry ${k}`);
+    const first = entryOf.get(key(slots[i]));
+    if (first === undefined) {
+      assert.equal(k, entryOf.size, `value ${i} is new: the next entry`);
+      entryOf.set(key(slots[i]), k);
+    } else assert.equal(k, first, `value ${i} has one entry`);
+  }
+  assert.equal(dict.count, entryOf.size, 'one entry per distinct value');
+  return dict.count;
+}
+
+/** The little-endian bytes of `width` words (what dictionaryHash hashes for fixedDictionary's key). */
+const wordBytes = (words: number[]): Uint8Array => new Uint8Array(Int32Array.from(words).buffer);
+
+describe('fixedDictionary', () => {
+  it('indexes int32 and int64 values in runs and at random, every slot or sparse ones, across blocks', () => {
+    const next = random(5);
+    for (const width of [1, 2] as const) {
+      const pool = Array.from({ length: 5000 }, (_, i) => [Math.floor(next() * 2 ** 32) | 0, i % 3 === 0 ? 0 : (next() * 2 ** 32) | 0]);
+      const n = 40_000;
+      const words = new Int32Array(width * n);
+      for (let i = 0; i < n; ) {
+        const v = pool[Math.floor(next() * next() * pool.length)];
+        for (let run = 1 + Math.floor(next() * 4); run > 0 && i < n; run--, i++) for (let w = 0; w < width; w++) words[i * width + w] = v[w];
+      }
+      for (const stride of [1, 2, 5]) {
+        const slots = Int32Array.from({ length: Math.floor(n / stride) }, (_, i) => i * stride);
+        const distinct = new Set(Array.from(slots, (s) => Array.from(words.subarray(s * width, (s + 1) * width)).join(','))).size;
+        assert.equal(checkFixed(words, width, slots), distinct, `width ${width}, every ${stride}th slot`);
+      }
+    }
+  });
+
+  it('keys floats and doubles by their bits: -0 and +0, and NaN payloads, stay apart', () => {
+    const floats = Float32Array.of(0, -0, NaN, 1.5, 0, -0, 1.5, NaN);
+    const f32 = new Int32Array(floats.buffer);
+    f32[7] = 0x7fc00001; // another NaN payload
+    assert.equal(checkFixed(f32, 1, Int32Array.from(f32, (_, i) => i)), 5);
+    const doubles = Float64Array.of(0, -0, NaN, -0, 0, 2 ** 60);
+    assert.equal(checkFixed(new Int32Array(doubles.buffer), 2, Int32Array.from(doubles, (_, i) => i)), 4);
+  });
+
+  it('gives up past DICTIONARY_BYTES of entries, to the entry', () => {
+    for (const width of [1, 2] as const) {
+      const limit = DICTIONARY_BYTES / (4 * width);
+      const words = Int32Array.from({ length: width * (limit + 1) }, (_, i) => (width === 1 ? i : i >> 1) * 7 + (i & 1));
+      const slots = Int32Array.from({ length: limit + 1 }, (_, i) => i);
+      assert.equal(fixedDictionary(words, width, slots), null, `${limit + 1} values of ${width} words`);
+      assert.equal(fixedDictionary(words, width, slots.subarray(0, limit))?.count, limit, `${limit} values of ${width} words`);
+    }
+  });
+
+  it(`gives up, rather than probe ever longer, when many values share one home (${MAX_PROBE} places past it)`, () => {
+    for (const width of [1, 2] as const) {
+      const crowd: number[][] = [];
+      for (let k = 1; crowd.length < MAX_PROBE + 2; k++) {
+        const v = width === 1 ? [k * 2654435761] : [k, k ^ 0x5bd1e995];
+        if ((dictionaryHash(wordBytes(v)) & 1023) === 0) crowd.push(v);
+      }
+      const words = Int32Array.from(crowd.flat());
+      const slots = Int32Array.from(crowd, (_, i) => i);
+      assert.equal(fixedDictionary(words, width, slots), null, `${width} words`);
+      assert.equal(checkFixed(words, width, slots.subarray(0, MAX_PROBE + 1)), MAX_PROBE + 1, `${width} words`);
+    }
+  });
+
+  it('refuses slots that do not ascend', () => {
+    assert.throws(() => fixedDictionary(Int32Array.of(1, 2, 3), 1, Int32Array.of(2, 0)), /slots must ascend/);
+    assert.throws(() => fixedDictionary(Int32Array.of(1, 2, 3, 4, 5, 6), 2, Int32Array.of(1, 0, 2)), /slots must ascend/);
   });
 });
