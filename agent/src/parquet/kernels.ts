@@ -1,12 +1,13 @@
 // The Parquet encoder's WebAssembly kernels (encode.ts does the rest in JavaScript): the
-// byte-array dictionary of a column chunk, and the RLE/bit-packing hybrid that writes levels and
-// dictionary indices. Why: in JavaScript every typed-array access in these loops paid its bounds
-// check and base loads again; the byte-array dictionaries were the largest single item of the
-// agent's profile, the hybrid the next one of the seal (BENCHMARKS.md, eleventh and twelfth sessions).
+// dictionary of a column chunk, and the RLE/bit-packing hybrid that writes levels and dictionary
+// indices. Why: in JavaScript every typed-array access in these loops paid its bounds check and
+// base loads again; the byte-array dictionaries were the largest single item of the agent's
+// profile, the hybrid the next one of the seal (BENCHMARKS.md, eleventh and twelfth sessions).
 //
-// The dictionary. A key of up to SHORT bytes is two masked 8-byte loads and two compares; a longer
-// key is hashed and compared 8 bytes at a time. The column's bytes stay in the builder's buffers:
-// bytesDictionary() copies the chunk to the module's memory a block at a time (at most BLOCK
+// The dictionary. A byte-array key of up to SHORT bytes is two masked 8-byte loads and two
+// compares; a longer key is hashed and compared 8 bytes at a time; a fixed-width value is keyed as
+// the short byte array of its bits. The column stays in the builder's buffers: bytesDictionary()
+// and fixedDictionary() copy the chunk to the module's memory a block at a time (at most BLOCK
 // values, at most BLOCK_BYTES of bytes), and the function indexes the block against the entries so
 // far. An entry of more than SHORT bytes keeps a copy of its bytes in the arena (at most
 // DICTIONARY_BYTES: past that the dictionary is given up), so that part of the memory is bounded.
@@ -26,7 +27,8 @@
 //   ESLOTS  per entry: the column slot of its first value
 //   ARENA   the bytes of the long entries
 //   SLOTS, OFFS, IDX, BYTES: one block's slots, its values' offsets (the column's, from its first
-//           slot's), the entries found for them, and their bytes (SLACK bytes after them)
+//           slot's), the entries found for them, and their bytes (SLACK bytes after them) or, for
+//           fixed-width values, their words
 //   HYBRID  the hybrid's values, then its output
 
 import { assembleWat, instantiate, type WasmMemory } from '../wasm.ts';
