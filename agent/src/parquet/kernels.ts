@@ -200,7 +200,7 @@ const TEXT = `(module
         ${get('len')}))
       (else (call $long ${get('a')} ${get('len')}))))
 
-  ;; The ${get('len')} bytes at a and at b are equal (len > ${SHORT}).
+  ;; The $len bytes at $a and at $b are equal ($len > ${SHORT}).
   (func $same (param $a i32) (param $b i32) (param $len i32) (result i32)
     (local $q i32) (local $end i32)
     (local.set $end (i32.sub ${get('len')} ${i(8)}))
@@ -228,6 +228,24 @@ const TEXT = `(module
       (local.set $k (i32.add ${get('k')} ${i(1)}))
       (i32.store offset=${TABLE} (i32.shl ${get('h')} ${i(2)}) ${get('k')})
       (br $entries))))
+
+  ;; A new entry of $bytes PLAIN bytes with $hash, at free place $h of the table, for the value in
+  ;; column slot $slot: its number (the caller stores its key), or ${GAVE_UP} when the dictionary is
+  ;; given up (over ${DICTIONARY_BYTES} bytes, or $h more than ${MAX_PROBE} places past the hash's home).
+  (func $enter (param $h i32) (param $hash i32) (param $bytes i32) (param $slot i32) (result i32)
+    (local $k i32)
+    (global.set $size (i32.add (global.get $size) ${get('bytes')}))
+    (if (i32.or (i32.gt_u (global.get $size) ${i(DICTIONARY_BYTES)})
+          (i32.gt_u (i32.and (i32.sub ${get('h')} ${get('hash')}) (global.get $mask)) ${i(MAX_PROBE)}))
+      (then (return ${i(GAVE_UP)})))
+    (local.set $k (global.get $count))
+    (i32.store offset=${KEYS + 20} (i32.mul ${get('k')} ${i(KEY)}) ${get('hash')})
+    (i32.store offset=${ESLOTS} (i32.shl ${get('k')} ${i(2)}) ${get('slot')})
+    (i32.store offset=${TABLE} (i32.shl ${get('h')} ${i(2)}) (i32.add ${get('k')} ${i(1)}))
+    (global.set $count (i32.add ${get('k')} ${i(1)}))
+    (if (i32.gt_u (i32.shl (global.get $count) ${i(1)}) (i32.add (global.get $mask) ${i(1)}))
+      (then (call $rehash)))
+    ${get('k')})
 
   (func (export "begin")
     (global.set $count ${i(0)})
@@ -283,12 +301,10 @@ const TEXT = `(module
               (local.set $h (i32.and (i32.add ${get('h')} ${i(1)}) (global.get $mask)))
               (br $probe)))))
         ;; A new entry, at the free place the probe ended on.
-        (global.set $size (i32.add (global.get $size) (i32.add ${get('len')} ${i(4)})))
-        (if (i32.or (i32.gt_u (global.get $size) ${i(DICTIONARY_BYTES)})
-              (i32.gt_u (i32.and (i32.sub ${get('h')} ${get('hash')}) (global.get $mask)) ${i(MAX_PROBE)}))
-          (then (return ${i(GAVE_UP)})))
-        (local.set $k (global.get $count))
+        (local.set $k (call $enter ${get('h')} ${get('hash')} (i32.add ${get('len')} ${i(4)}) (i32.add ${get('s')} ${get('lo')})))
+        (if (i32.lt_s ${get('k')} ${i(0)}) (then (return ${i(GAVE_UP)})))
         (local.set $e (i32.add ${i(KEYS)} (i32.mul ${get('k')} ${i(KEY)})))
+        (i32.store offset=16 ${get('e')} ${get('len')})
         (if (i32.le_u ${get('len')} ${i(SHORT)})
           (then
             (i64.store ${get('e')} ${get('w0')})
@@ -296,24 +312,17 @@ const TEXT = `(module
           (else
             (memory.copy (global.get $arena) ${get('a')} ${get('len')})
             (i64.store ${get('e')} (i64.extend_i32_u (global.get $arena)))
-            (global.set $arena (i32.add (global.get $arena) ${get('len')}))))
-        (i32.store offset=16 ${get('e')} ${get('len')})
-        (i32.store offset=20 ${get('e')} ${get('hash')})
-        (i32.store offset=${ESLOTS} (i32.shl ${get('k')} ${i(2)}) (i32.add ${get('s')} ${get('lo')}))
-        (i32.store offset=${TABLE} (i32.shl ${get('h')} ${i(2)}) (i32.add ${get('k')} ${i(1)}))
-        (global.set $count (i32.add ${get('k')} ${i(1)}))
-        (if (i32.gt_u (i32.shl (global.get $count) ${i(1)}) (i32.add (global.get $mask) ${i(1)}))
-          (then (call $rehash))))
+            (global.set $arena (i32.add (global.get $arena) ${get('len')})))))
       (i32.store offset=${IDX} (i32.shl ${get('j')} ${i(2)}) ${get('k')})
       (local.set $j (i32.add ${get('j')} ${i(1)}))
       (br $values)))
     ${i(0)})
 
-  ;; As block, for fixed-width values: value j is the ${get('width')} 4-byte words at BYTES + 4 * width * (SLOTS[j] - lo),
+  ;; As block, for fixed-width values: value j is the $width 4-byte words at BYTES + 4 * $width * (SLOTS[j] - $lo),
   ;; keyed (and hashed) as the short byte array of their little-endian bytes. A run of one value is looked up once.
   (func (export "fixed") (param $n i32) (param $lo i32) (param $span i32) (param $width i32) (result i32)
     (local $j i32) (local $s i32) (local $x i64) (local $px i64) (local $k i32) (local $bytes i32)
-    (local $hash i32) (local $h i32) (local $t i32) (local $e i32)
+    (local $hash i32) (local $h i32) (local $t i32)
     (local.set $k ${i(-1)})
     (local.set $bytes (i32.shl ${get('width')} ${i(2)}))
     (block $end (loop $values
@@ -336,19 +345,9 @@ const TEXT = `(module
               (br $found)))
           (local.set $h (i32.and (i32.add ${get('h')} ${i(1)}) (global.get $mask)))
           (br $probe)))
-        (global.set $size (i32.add (global.get $size) ${get('bytes')}))
-        (if (i32.or (i32.gt_u (global.get $size) ${i(DICTIONARY_BYTES)})
-              (i32.gt_u (i32.and (i32.sub ${get('h')} ${get('hash')}) (global.get $mask)) ${i(MAX_PROBE)}))
-          (then (return ${i(GAVE_UP)})))
-        (local.set $k (global.get $count))
-        (local.set $e (i32.add ${i(KEYS)} (i32.mul ${get('k')} ${i(KEY)})))
-        (i64.store ${get('e')} ${get('x')})
-        (i32.store offset=20 ${get('e')} ${get('hash')})
-        (i32.store offset=${ESLOTS} (i32.shl ${get('k')} ${i(2)}) (i32.add ${get('s')} ${get('lo')}))
-        (i32.store offset=${TABLE} (i32.shl ${get('h')} ${i(2)}) (i32.add ${get('k')} ${i(1)}))
-        (global.set $count (i32.add ${get('k')} ${i(1)}))
-        (if (i32.gt_u (i32.shl (global.get $count) ${i(1)}) (i32.add (global.get $mask) ${i(1)}))
-          (then (call $rehash))))
+        (local.set $k (call $enter ${get('h')} ${get('hash')} ${get('bytes')} (i32.add ${get('s')} ${get('lo')})))
+        (if (i32.lt_s ${get('k')} ${i(0)}) (then (return ${i(GAVE_UP)})))
+        (i64.store offset=${KEYS} (i32.mul ${get('k')} ${i(KEY)}) ${get('x')}))
       (i32.store offset=${IDX} (i32.shl ${get('j')} ${i(2)}) ${get('k')})
       (local.set $px ${get('x')})
       (local.set $j (i32.add ${get('j')} ${i(1)}))

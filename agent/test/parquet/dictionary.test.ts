@@ -6,18 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesDictionary, dictionaryHash, DICTIONARY_BYTES, fixedDictionary, MAX_PROBE } from '../../src/parquet/kernels.ts';
+import { prng } from './helpers.ts';
 import { checkBytesDictionary, layout } from './dictionary-helpers.ts';
-
-/** A small deterministic generator (xorshift32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 const text = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 
@@ -54,7 +44,7 @@ describe('bytesDictionary', () => {
       if (len > 0) distinct.push(Uint8Array.from([...base.slice(0, len - 1), 0xff])); // last byte differs
       if (len > 0) distinct.push(Uint8Array.from([0xfe, ...base.slice(1, len)])); // first byte differs
     }
-    const next = random(7);
+    const next = prng(7);
     const values = Array.from({ length: 5000 }, () => distinct[Math.floor(next() * distinct.length)]);
     values.push(...distinct); // every one at least once
     const unique = new Set(distinct.map((d) => Buffer.from(d).toString('hex'))).size;
@@ -124,7 +114,7 @@ describe('bytesDictionary', () => {
   });
 
   it('indexes many values across blocks: cut by count, by the span of sparse slots and by bytes', () => {
-    const next = random(11);
+    const next = prng(11);
     const pool = Array.from({ length: 3000 }, (_, i) => {
       const len = Math.floor(next() * 48);
       return text(`${i}:`.padEnd(len, String.fromCharCode(97 + (i % 26))).slice(0, Math.max(len, `${i}:`.length)));
@@ -180,7 +170,7 @@ const wordBytes = (words: number[]): Uint8Array => new Uint8Array(Int32Array.fro
 
 describe('fixedDictionary', () => {
   it('indexes int32 and int64 values in runs and at random, every slot or sparse ones, across blocks', () => {
-    const next = random(5);
+    const next = prng(5);
     for (const width of [1, 2] as const) {
       const pool = Array.from({ length: 5000 }, (_, i) => [Math.floor(next() * 2 ** 32) | 0, i % 3 === 0 ? 0 : (next() * 2 ** 32) | 0]);
       const n = 40_000;

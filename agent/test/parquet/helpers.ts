@@ -160,4 +160,14 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** The unsigned LEB128 varint at `at.p` (Parquet's hybrid headers, Thrift's compact integers); moves `at.p` past it. */
+export function readVarint(bytes: Uint8Array, at: { p: number }): number {
+  let v = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = bytes[at.p++];
+    v += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return v;
+  }
+}
+
 export { hex };

@@ -5,50 +5,32 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesDictionary, hybrid } from '../../src/parquet/kernels.ts';
+import { prng, readVarint } from './helpers.ts';
 import { checkBytesDictionary } from './dictionary-helpers.ts';
-
-/** xorshift32, so a failure reproduces. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** The values of a hybrid stream (bit-packed groups' padding included), as unsigned numbers. */
 function decode(bytes: Uint8Array, bw: number): number[] {
   const out: number[] = [];
-  let p = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = bytes[p++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-    }
-  };
-  while (p < bytes.length) {
-    const header = varint();
+  const at = { p: 0 };
+  while (at.p < bytes.length) {
+    const header = readVarint(bytes, at);
     if (header % 2 === 0) {
       let value = 0;
-      for (let b = 0; b < Math.ceil(bw / 8); b++) value += bytes[p++] * 2 ** (8 * b);
+      for (let b = 0; b < Math.ceil(bw / 8); b++) value += bytes[at.p++] * 2 ** (8 * b);
       for (let k = 0; k < header / 2; k++) out.push(value);
     } else {
       const count = ((header - 1) / 2) * 8;
       let bit = 0;
       for (let k = 0; k < count; k++) {
         let value = 0;
-        for (let b = 0; b < bw; b++, bit++) if (bytes[p + (bit >> 3)] & (1 << (bit & 7))) value += 2 ** b;
+        for (let b = 0; b < bw; b++, bit++) if (bytes[at.p + (bit >> 3)] & (1 << (bit & 7))) value += 2 ** b;
         out.push(value);
       }
       assert.equal(bit % 8, 0, 'bit-packed groups end on a byte');
-      p += bit / 8;
+      at.p += bit / 8;
     }
   }
-  assert.equal(p, bytes.length, 'the stream ends at its last run');
+  assert.equal(at.p, bytes.length, 'the stream ends at its last run');
   return out;
 }
 
@@ -75,7 +57,7 @@ function roundTrip(values: Uint8Array | Int32Array, from: number, to: number, bw
 
 describe('hybrid', () => {
   it('encodes levels (bytes) and indices (int32) of every width, whatever their runs and lengths', () => {
-    const next = random(3);
+    const next = prng(3);
     for (let bw = 1; bw <= 32; bw++) {
       for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 300, 5000]) {
         const values = runs(next, n, bw);
@@ -107,7 +89,7 @@ describe('hybrid', () => {
   });
 
   it('grows its memory for a large page, and the dictionary works on after it', () => {
-    const next = random(9);
+    const next = prng(9);
     const n = 3_000_000;
     const values = Int32Array.from({ length: n }, () => Math.floor(next() * 2 ** 20));
     const encoded = hybrid(values, 0, n, 20);

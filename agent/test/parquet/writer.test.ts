@@ -8,7 +8,7 @@ import { serializeBound } from '../../src/schema/bounds.ts';
 import type { IcebergType, NestedField, Row, Schema, Value } from '../../src/schema/types.ts';
 import { ConfigError, FloeError } from '../../src/errors.ts';
 import { allTypesSchema, edgeRows, randomRows } from './fixtures.ts';
-import { canonRows, hex, readBack, rigPython, type ReadBack } from './helpers.ts';
+import { canonRows, hex, readBack, readVarint, rigPython, type ReadBack } from './helpers.ts';
 
 /** Expected Iceberg field id of every field path, as pyarrow names them (`tags.element`, `attrs.key`). */
 function arrowPaths(fields: NestedField[], prefix = ''): Record<string, number> {
@@ -412,17 +412,9 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
    * parquet.thrift: field 3 the compressed size, 5 the data page header, whose field 1 is num_values).
    */
   const pageValues = (bytes: Uint8Array, chunk: { data_page_offset: number; dictionary_page_offset: number | null; num_values: number }): number[] => {
-    let p = chunk.dictionary_page_offset ?? chunk.data_page_offset;
-    const varint = (): number => {
-      let v = 0;
-      for (let shift = 0; ; shift += 7) {
-        const b = bytes[p++];
-        v += (b & 0x7f) * 2 ** shift;
-        if (b < 0x80) return v;
-      }
-    };
+    const at = { p: chunk.dictionary_page_offset ?? chunk.data_page_offset };
     const zigzag = (): number => {
-      const v = varint();
+      const v = readVarint(bytes, at);
       return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
     };
     // A struct's i32 fields and nested structs by field id (PageHeader has no other kinds this reads past).
@@ -430,7 +422,7 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
       const fields = new Map<number, number | Map<number, unknown>>();
       let id = 0;
       for (;;) {
-        const head = bytes[p++];
+        const head = bytes[at.p++];
         if (head === 0) return fields;
         id = head >> 4 === 0 ? zigzag() : id + (head >> 4);
         const type = head & 0x0f;
@@ -444,7 +436,7 @@ describe('ParquetFileBuilder: codecs, pages and dictionaries, read back by pyarr
     let seen = 0;
     while (seen < chunk.num_values) {
       const header = struct();
-      p += header.get(3) as number;
+      at.p += header.get(3) as number;
       const data = header.get(5) as Map<number, unknown> | undefined;
       if (data === undefined) continue; // the dictionary page
       values.push(data.get(1) as number);
