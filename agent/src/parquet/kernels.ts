@@ -84,7 +84,7 @@ const HYBRID = BYTES + BLOCK_BYTES + SLACK;
 const PAGE = 65536;
 const PAGES = Math.ceil(HYBRID / PAGE);
 
-// block()'s results besides 0.
+// The dictionary kernels' results besides 0.
 const GAVE_UP = -1;
 const OUT_OF_ORDER = -2;
 
@@ -471,7 +471,7 @@ export function hybrid(values: Uint8Array | Int32Array, from: number, to: number
   const n = to - from;
   const width = values.BYTES_PER_ELEMENT;
   const out = HYBRID + ((width * n + SLACK + 15) & ~15);
-  const end = out + 5 * (n + 8) + SLACK; // 4 bytes a value bit-packed, 5 a group's header, a run's 9 bytes per 8 values
+  const end = out + 5 * (n + 8) + SLACK; // bit-packed: at most 4 bytes a value and a header of 5 a run of 8 or more; RLE: 9 bytes a run of 8 or more
   if (end > wasm.memory.buffer.byteLength) {
     wasm.memory.grow(Math.ceil((end - wasm.memory.buffer.byteLength) / PAGE));
     u8 = new Uint8Array(wasm.memory.buffer);
