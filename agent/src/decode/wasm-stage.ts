@@ -264,8 +264,9 @@ export class WasmStage {
   readonly #topLevel: number;
   #u8: Uint8Array;
   #i32: Int32Array;
-  /** The buffer whose bytes are in the source region (copied by add()), and its room. */
+  /** The buffer whose bytes are in the source region (copied by add()), where its first byte is, and the region's room. */
   #src: Uint8Array | null = null;
+  #at: number;
   #room: number;
   /** Records in the stage. */
   staged = 0;
@@ -280,6 +281,7 @@ export class WasmStage {
     this.#memory = exports.memory as WasmMemory;
     this.fill = exports.fill as Fill;
     this.#source = source;
+    this.#at = source;
     this.#topLevel = columns.filter((c) => c.parent === -1).length;
     this.#u8 = new Uint8Array(this.#memory.buffer);
     this.#i32 = new Int32Array(this.#memory.buffer);
@@ -297,7 +299,7 @@ export class WasmStage {
     // store a safe integer exactly, anything else as Int64Column.appendNumber does.
     if (end <= start || !Number.isSafeInteger(timestamp) || !Number.isSafeInteger(offset)) return DECLINED;
     if (buf !== this.#src) this.#load(buf);
-    return this.stage(buf, start, this.#source + start, this.#source + end, partition, offset, timestamp);
+    return this.stage(buf, start, this.#at + start, this.#at + end, partition, offset, timestamp);
   }
 
   /** Stages the record at [p, e) of the memory, buf[start] on: fill reads it from p. */
@@ -381,15 +383,23 @@ export class WasmStage {
     return n;
   }
 
+  /**
+   * Copies buf into the source region at buf's own alignment modulo 8: buf is usually a view of the
+   * fetch's shared memory, which V8 reads with relaxed atomic loads, 8 bytes at a time only where
+   * both addresses agree modulo 8 and byte by byte elsewhere (~4x slower: BENCHMARKS.md, thirteenth
+   * session).
+   */
   #load(buf: Uint8Array): void {
-    if (buf.byteLength > this.#room) {
-      const pages = Math.ceil((buf.byteLength - this.#room) / 65536);
+    const shift = buf.byteOffset & 7;
+    if (shift + buf.byteLength > this.#room) {
+      const pages = Math.ceil((shift + buf.byteLength - this.#room) / 65536);
       this.#memory.grow(pages);
       this.#u8 = new Uint8Array(this.#memory.buffer);
       this.#i32 = new Int32Array(this.#memory.buffer);
       this.#room += pages * 65536;
     }
-    this.#u8.set(buf, this.#source);
+    this.#at = this.#source + shift;
+    this.#u8.set(buf, this.#at);
     this.#src = buf;
   }
 

@@ -280,6 +280,36 @@ test('a buffer is copied once until forget(); a large one grows the memory', asy
   assertSameFiles(fast, slow);
 });
 
+test('views of shared memory at every alignment (the fetch\'s buffers): the same file', async () => {
+  const one: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 's', required: true, type: 'string' }, { id: 2, name: 'n', required: true, type: 'long' }] };
+  const stage = avroStage((await assembleAvroStage(one, false))!, one, false);
+  const oneEncode = avroEncoderFor(one);
+  const oneDecoder = createDecoder('avro', one);
+  const fast = new ParquetFileBuilder(one);
+  const slow = new ParquetFileBuilder(one);
+  for (let shift = 0; shift < 8; shift++) {
+    // ~1.2 MiB of records, more than the source region's first MiB, at byteOffset 8 + shift.
+    const values = Array.from({ length: 12_000 }, (_, i) => oneEncode({ s: `shift ${shift} record ${i} `.padEnd(90 + (i % 17), '.'), n: BigInt(shift * 1e6 + i) }));
+    const total = values.reduce((a, v) => a + v.length, 0);
+    const buf = new Uint8Array(new SharedArrayBuffer(total + 16), 8 + shift, total);
+    let at = 0;
+    for (const v of values) {
+      buf.set(v, at);
+      at += v.length;
+    }
+    at = 0;
+    for (const v of values) {
+      assert.equal(add(stage, fast, buf, at, at + v.length), true);
+      slow.append(oneDecoder.decode(v));
+      at += v.length;
+      if (stage.staged === STAGE_ROWS) flush(stage, fast);
+    }
+    stage.forget();
+  }
+  flush(stage, fast);
+  assertSameFiles(fast, slow);
+});
+
 test('with the Kafka columns: the same file as avro-direct and the worker\'s appends', async () => {
   const table: Schema = { ...schema, fields: [...schema.fields, ...KAFKA_COLUMNS] };
   const stage = avroStage((await assembleAvroStage(schema, true))!, schema, true);
