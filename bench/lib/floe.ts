@@ -6,7 +6,7 @@ import { AgentProcess } from '../../test/e2e/agent-process.ts';
 import { endOffsets } from '../../test/helpers/index.ts';
 import { ProcessWatcher, LoadMeter, type MachineLoad } from './proc.ts';
 import { agentConfigYaml, agentEnv, type AgentTableSettings } from './seed.ts';
-import type { BenchBucket } from './tables.ts';
+import { committedSeconds, type BenchBucket } from './tables.ts';
 import type { Format } from './options.ts';
 
 export interface FloeRunResult {
@@ -71,6 +71,7 @@ export async function runFloe(o: FloeRunOptions): Promise<FloeRunResult> {
   }
   const meter = new LoadMeter();
   const t0 = performance.now();
+  const t0Wall = Date.now();
   const agent = AgentProcess.start({ configYaml: yaml, name: `bench-${o.format}`, env, cli: o.cli });
   const watcher = new ProcessWatcher(agent.child.pid!);
   const since = () => (performance.now() - t0) / 1000;
@@ -84,10 +85,10 @@ export async function runFloe(o: FloeRunOptions): Promise<FloeRunResult> {
       if (performance.now() > deadline) throw new Error(`agent did not catch up within ${o.timeoutMs / 1000} s:\n${agent.tail()}`);
       if (startupSeconds === null && agent.url !== null) startupSeconds = since();
       const st = await o.bucket.floeTable(o.tablePrefix);
-      if (st.snapshotId !== null && firstCommitSeconds === null) firstCommitSeconds = since();
+      if (st.snapshotId !== null && firstCommitSeconds === null) firstCommitSeconds = committedSeconds(st, t0Wall, since());
       const done = ends.every((end, p) => end === 0 || st.offsets.get(p) === end);
       if (done) {
-        const seconds = since();
+        const seconds = committedSeconds(st, t0Wall, since());
         const proc = watcher.sample();
         const result: FloeRunResult = {
           records,

@@ -10,7 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { createTopic, loadRig, rigProcessEnv, totalRecords } from '../../test/helpers/index.ts';
 import { ProcessWatcher, LoadMeter, type MachineLoad } from './proc.ts';
 import { avroSchemaJson } from './seed.ts';
-import { jdbcMetadataLocation, type BenchBucket } from './tables.ts';
+import { committedSeconds, jdbcMetadataLocation, type BenchBucket } from './tables.ts';
 import type { Format } from './options.ts';
 
 const SETUP = fileURLToPath(new URL('../iceberg-sink/setup.sh', import.meta.url));
@@ -149,6 +149,7 @@ export async function runSink(o: SinkRunOptions, installDir: string): Promise<Si
   const java = path.join(rig.javaHome || '/usr/lib/jvm/java-17-openjdk-amd64', 'bin', 'java');
   const meter = new LoadMeter();
   const t0 = performance.now();
+  const t0Wall = Date.now();
   // The heap Kafka's connect-distributed.sh gives a worker.
   const child: ChildProcess = spawn(
     java,
@@ -178,9 +179,9 @@ export async function runSink(o: SinkRunOptions, installDir: string): Promise<Si
       if (performance.now() > deadline) throw new Error(`iceberg sink did not finish within ${o.timeoutMs / 1000} s:\n${logTail()}`);
       const loc = jdbcMetadataLocation(catalog, 'bench', table);
       const st = loc ? await o.bucket.tableAt(loc) : null;
-      if (st?.snapshotId && firstCommitSeconds === null) firstCommitSeconds = since();
+      if (st?.snapshotId && firstCommitSeconds === null) firstCommitSeconds = committedSeconds(st, t0Wall, since());
       if (st && st.totalRecords >= records) {
-        const seconds = since();
+        const seconds = committedSeconds(st, t0Wall, since());
         const proc = watcher.sample();
         if (st.totalRecords !== records) throw new Error(`iceberg sink table holds ${st.totalRecords} records, the topic ${records}`);
         return {

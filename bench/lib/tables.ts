@@ -18,6 +18,18 @@ export interface TableState {
   committedAtMs: number | null;
 }
 
+/**
+ * Seconds from `t0WallMs` (epoch ms, when the writer was started) to the commit of `st`'s current
+ * snapshot, by its own timestamp: the end of a run is that commit, not the poll that saw it (up to
+ * a poll interval and a metadata read later). `polledSeconds` when the snapshot has no timestamp
+ * or one outside [t0WallMs, now] (a clock that cannot be trusted for this).
+ */
+export function committedSeconds(st: TableState, t0WallMs: number, polledSeconds: number): number {
+  const at = st.committedAtMs;
+  if (at === null || !Number.isFinite(at) || at < t0WallMs || at > Date.now()) return polledSeconds;
+  return Math.min(polledSeconds, (at - t0WallMs) / 1000);
+}
+
 const EMPTY: TableState = { snapshotId: null, snapshots: 0, totalRecords: 0, totalDataFiles: 0, totalFilesSize: 0, offsets: new Map(), committedAtMs: null };
 
 export class BenchBucket {
