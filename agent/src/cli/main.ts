@@ -10,22 +10,4 @@ import { enableCompileCache } from 'node:module';
 
 const cache = enableCompileCache();
 if (cache.directory !== undefined) process.env.NODE_COMPILE_CACHE = cache.directory;
-
-// `floe agent`: its ingest workers start now, and load their modules on the other cores while this
-// thread loads the agent's (ingest/shards.ts); the V8 flags go first, as the workers' isolates read
-// them when they are created. A bad flag or worker count starts none: floe.ts says what is wrong.
-if (process.argv[2] === 'agent') {
-  const [{ v8Flags }, { ingestWorkerCount, prewarmIngestWorkers }, { setFlagsFromString }] = await Promise.all([import('./v8-flags.ts'), import('../ingest/shards.ts'), import('node:v8')]);
-  const flags = v8Flags(process.env);
-  let workers = 0;
-  try {
-    workers = ingestWorkerCount(process.env);
-  } catch {
-    // floe.ts refuses it
-  }
-  if (typeof flags !== 'string' && workers > 0) {
-    for (const f of flags) setFlagsFromString(f);
-    prewarmIngestWorkers(workers);
-  }
-}
 await import('./floe.ts');

@@ -10,39 +10,6 @@ import type { Lease } from '../source/fetch.ts';
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 
-/**
- * Ingest workers started before the agent knows its tables (`floe agent`, cli/main.ts), by index.
- * Each loads worker.ts's modules (~0.6 CPU-s: the encoder and its kernels, the decoders, wabt,
- * apache-arrow) on another core while the main thread loads the agent's own (~1.2 s), rather than
- * after the first pipeline starts; that pipeline takes them and sends each its spec. BENCHMARKS.md,
- * thirteenth session.
- */
-const prewarmed = new Map<number, Worker>();
-
-/** Starts `count` ingest workers that wait for their spec; returns them. */
-export function prewarmIngestWorkers(count: number): Worker[] {
-  const started: Worker[] = [];
-  for (let i = 0; i < count; i++) {
-    const worker = new Worker(WORKER_URL, { name: `floe-ingest-${i}`, workerData: { floeIngestWorker: true, spec: null } });
-    worker.unref();
-    // One that fails before a pipeline takes it is dropped: the pipeline starts its own, whose failure it hears.
-    worker.on('error', () => {});
-    worker.once('exit', () => {
-      if (prewarmed.get(i) === worker) prewarmed.delete(i);
-    });
-    prewarmed.set(i, worker);
-    started.push(worker);
-  }
-  return started;
-}
-
-/** Ends the prewarmed workers that no pipeline took (the agent started fewer, or none). */
-export async function releasePrewarmedWorkers(): Promise<void> {
-  const left = [...prewarmed.values()];
-  prewarmed.clear();
-  await Promise.all(left.map((w) => w.terminate()));
-}
-
 /** Workers per table: `FLOE_INGEST_WORKERS`, else the machine's cores (at most 4). */
 export function ingestWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLOE_INGEST_WORKERS;
@@ -99,13 +66,7 @@ export class IngestShards {
   // it, so the open batch is dropped and read again from the tables' offsets.
   #spawn(spec: WorkerSpec, index: number): Slot {
     // The name is the thread's name in ps, top and /proc (`floe-ingest-<index>`).
-    let worker = prewarmed.get(index);
-    if (worker !== undefined) {
-      prewarmed.delete(index);
-      worker.postMessage({ type: 'spec', spec } satisfies ToWorker);
-    } else {
-      worker = new Worker(WORKER_URL, { name: `floe-ingest-${index}`, workerData: { floeIngestWorker: true, spec } });
-    }
+    const worker = new Worker(WORKER_URL, { name: `floe-ingest-${index}`, workerData: { floeIngestWorker: true, spec } });
     const pending = new Map<number, { bytes: number; lease: Lease | null }>();
     const slot: Slot = { worker, pendingBytes: 0, pending, records: 0, dlqRecords: 0, estimatedBytes: 0, seals: new Map() };
     worker.on('message', (m: FromWorker) => {

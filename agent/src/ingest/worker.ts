@@ -56,8 +56,7 @@ export interface WorkerSpec {
 export type ToWorker =
   | { type: 'chunk'; seq: number; partition: number; bytes: Uint8Array; mainFrom: number; dlqFrom: number; aborted: AbortedTransaction[] | null }
   | { type: 'seal'; id: number }
-  | { type: 'reset' }
-  | { type: 'spec'; spec: WorkerSpec };
+  | { type: 'reset' };
 
 export interface SealedFile {
   partitionValue: number | null;
@@ -290,17 +289,10 @@ export class IngestShard {
 
 if (parentPort && workerData && (workerData as { floeIngestWorker?: boolean }).floeIngestWorker) {
   const port = parentPort;
-  // A prewarmed worker (shards.ts) has no spec yet: its first message brings it.
-  const initial = (workerData as { spec: WorkerSpec | null }).spec;
-  let shard = initial === null ? null : new IngestShard(initial);
+  const shard = new IngestShard((workerData as { spec: WorkerSpec }).spec);
   /** Why the open batch lost a chunk; until the next seal or reset, nothing more goes into it. */
   let failed: string | null = null;
   port.on('message', (m: ToWorker) => {
-    if (m.type === 'spec') {
-      shard = new IngestShard(m.spec);
-      return;
-    }
-    if (shard === null) throw new Error(`an ingest worker got a ${m.type} message before its spec`);
     switch (m.type) {
       case 'chunk': {
         let out: FromWorker;

@@ -1,11 +1,10 @@
 // The pipeline's worker pool (ingest/shards.ts) with real worker threads: partitions map to fixed
 // workers, a seal collects every worker's files, and a worker that dies is replaced, its pending
-// seal rejected and the owner told, so that no batch with a hole is ever committed. Workers started
-// before the tables are known (`floe agent`) are taken by the first pool and get their spec then.
+// seal rejected and the owner told, so that no batch with a hole is ever committed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecordsBatch } from '@platformatic/kafka';
-import { IngestShards, prewarmIngestWorkers, releasePrewarmedWorkers } from '../../src/ingest/shards.ts';
+import { IngestShards } from '../../src/ingest/shards.ts';
 import { DLQ_SCHEMA, tableSchema } from '../../src/ingest/tables.ts';
 import type { Schema } from '../../src/schema/types.ts';
 
@@ -65,37 +64,6 @@ test('a worker that dies is replaced; its pending seal rejects and the owner hea
     await acked(shards);
     const sealed = await shards.seal();
     assert.equal(sealed.records, 7);
-  } finally {
-    await shards.close();
-  }
-});
-
-test('prewarmed workers: the first pool takes them by index and sends their spec; the rest are released', async () => {
-  const pre = prewarmIngestWorkers(3);
-  const failures: string[] = [];
-  const shards = new IngestShards(spec, 2, (m) => failures.push(m));
-  try {
-    assert.equal(shards.workers[0], pre[0]);
-    assert.equal(shards.workers[1], pre[1]);
-    for (const p of [0, 1, 2]) shards.send(p, chunk(20 + p), 0, 0, null);
-    await acked(shards);
-    assert.equal(shards.openRecords, 20 + 21 + 22);
-    const sealed = await shards.seal();
-    assert.deepEqual(sealed.main.map((f) => f.result.recordCount).sort(), [21, 42]);
-    // The third was not taken: released, it exits; a pool made after that starts its own.
-    const exited = new Promise((resolve) => pre[2].once('exit', resolve));
-    await releasePrewarmedWorkers();
-    await exited;
-    const later = new IngestShards(spec, 1, (m) => failures.push(m));
-    try {
-      assert.ok(!pre.includes(later.workers[0]));
-      later.send(0, chunk(5), 0, 0, null);
-      await acked(later);
-      assert.equal(later.openRecords, 5);
-    } finally {
-      await later.close();
-    }
-    assert.deepEqual(failures, []);
   } finally {
     await shards.close();
   }
