@@ -6,8 +6,10 @@
 // The interval is the freshness bound: a record waits at most that long before its commit starts.
 // Idle: the source has had nothing new for FLOE_FLUSH_IDLE_MS (1 s) and the batch holds at least
 // 1/16 of max_bytes or max_records; or the batch follows a flush for size (the tail of a backlog
-// or burst) and a fetch came back empty after the broker's max wait (500 ms): it need not wait out
-// the interval. A trickle never fills 1/16 of a limit nor a batch, and still commits on the interval.
+// or burst) and a fetch came back empty after the broker's max wait (500 ms), or read the last
+// records of partitions whose ends had not moved since the fetch before ("caught up"): it need not
+// wait out the interval. A trickle never fills 1/16 of a limit nor a batch, and still commits on
+// the interval.
 // The pipeline (ingest/pipeline.ts) applies the policy: the sizes come from the workers' batches,
 // the age from the first chunk of the batch; the offsets a batch covers are kept there too.
 

@@ -218,7 +218,7 @@ export class TablePipeline {
           positions,
           (chunk) => this.#deliver(chunk),
           () => this.#gate(),
-          (delivered, caughtUp) => this.#round(delivered, caughtUp),
+          (delivered, caughtUp, settled) => this.#round(delivered, caughtUp, settled),
         );
         if (!this.#stopping && !this.#restartRequested && !this.#reassigned) await sleep(200);
       } catch (err) {
@@ -299,15 +299,20 @@ export class TablePipeline {
   // every partition caught up (at its last stable offset), until records come again. That round
   // already waited out the broker's max wait (500 ms) with nothing new, so the tail of a backlog or
   // burst (the open batch follows a flush for size) commits at once rather than FLOE_FLUSH_IDLE_MS
-  // later: the end of a backlog is visible ~1 s sooner.
-  #round(delivered: number, caughtUp: boolean): void {
+  // later: the end of a backlog is visible ~1 s sooner. Sooner still when the round that read the
+  // last records is settled (no partition's end moved since the round before: the backlog was
+  // written before it was read): the tail commits then ('caught up'), not after the next round's
+  // wait. A producer still writing moves the ends, so it gets no small file after each full one.
+  #round(delivered: number, caughtUp: boolean, settled: boolean): void {
+    const tail = this.#idleMs > 0 && this.#afterSizeFlush && this.#flushes.length < MAX_FLUSHES_IN_FLIGHT;
     if (delivered > 0 || !caughtUp) {
       this.#idleSince = 0;
+      if (delivered > 0 && settled && tail) void this.#startFlush('caught up');
       return;
     }
     if (this.#idleSince !== 0) return;
     this.#idleSince = Date.now();
-    if (this.#idleMs > 0 && this.#afterSizeFlush && this.#flushes.length < MAX_FLUSHES_IN_FLIGHT) void this.#startFlush('idle');
+    if (tail) void this.#startFlush('idle');
   }
 
   // The idle flush: a batch is committed once the source has been idle for FLOE_FLUSH_IDLE_MS

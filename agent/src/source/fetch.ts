@@ -176,14 +176,15 @@ export class RawFetcher {
 
   /**
    * Runs until `stop()`; rejects on an error that a retry does not fix. After each round of
-   * requests, `onRound` hears whether it brought records and whether every partition fetched is now
-   * at its high watermark (the pipeline's idle flush).
+   * requests, `onRound` hears how many records it brought, whether every partition fetched is now
+   * at the end a consumer may read to, and whether, besides, no partition's end moved since the
+   * round before (`settled`: nothing was written meanwhile). The pipeline's idle flush uses them.
    */
   async run(
     positions: Map<number, number>,
     deliver: (chunk: FetchChunk) => void,
     gate: () => Promise<void>,
-    onRound: (delivered: number, caughtUp: boolean) => void = () => {},
+    onRound: (delivered: number, caughtUp: boolean, settled: boolean) => void = () => {},
   ): Promise<void> {
     const generation = ++this.#generation;
     const live = () => generation === this.#generation && !this.#closed;
@@ -191,6 +192,8 @@ export class RawFetcher {
     let refresh = false;
     let failures = 0;
     let round = 0;
+    /** Each partition's end (high watermark, or last stable offset) as the round before saw it. */
+    const ends = new Map<number, bigint>();
     while (live()) {
       await gate();
       if (!live() || positions.size === 0) {
@@ -260,7 +263,16 @@ export class RawFetcher {
         responses.every((r) =>
           r.partitions.every((x) => !positions.has(x.partition) || (x.errorCode === 0 && positions.get(x.partition)! >= Number(committedOnly ? x.lastStableOffset : x.highWatermark))),
         );
-      onRound(delivered, caughtUp);
+      let settled = caughtUp;
+      for (const r of responses) {
+        for (const x of r.partitions) {
+          if (!positions.has(x.partition)) continue;
+          const end = committedOnly ? x.lastStableOffset : x.highWatermark;
+          if (ends.get(x.partition) !== end) settled = false;
+          ends.set(x.partition, end);
+        }
+      }
+      onRound(delivered, caughtUp, settled);
       if (outOfRange.length > 0) await this.#resumeAtLogStart(positions, outOfRange);
       if (refresh) await sleep(200);
       if (throttle > 0) await sleep(Math.min(throttle, 10_000));

@@ -96,3 +96,48 @@ test('a position below the log start resumes at the log start, with a warning', 
     warnings.join('\n'),
   );
 });
+
+test('each round says whether it caught up, and whether the log ends stood still since the round before', { timeout: 120_000 }, async () => {
+  const topic = await topicWithRecords(1, 'none');
+  const rig = loadRig();
+  const consumer = new Consumer({ clientId: 'floe-test-fetch', bootstrapBrokers: [rig.kafka.bootstrap], groupId: `g-${topic}` });
+  const fetcher = new RawFetcher(consumer, { connection: { brokers: [rig.kafka.bootstrap] }, clientId: 'floe-test-fetch', topic, maxWaitMs: 100, partitionMaxBytes: 300 });
+  const positions = new Map([[0, 0]]);
+  const rounds: { delivered: number; caughtUp: boolean; settled: boolean; position: number }[] = [];
+  let writing: Promise<void> | null = null;
+  const timer = setTimeout(() => fetcher.stop(), 60_000);
+  try {
+    await fetcher.run(
+      positions,
+      () => {},
+      // Once the 60 records are read, 5 more are written before the next request.
+      async () => {
+        if (writing) await writing;
+      },
+      (delivered, caughtUp, settled) => {
+        rounds.push({ delivered, caughtUp, settled, position: positions.get(0)! });
+        if (writing === null && positions.get(0) === PER_PARTITION) {
+          writing = produceBinary(topic, Array.from({ length: 5 }, (_, i) => ({ value: Buffer.from(`more-${i}`), partition: 0 })), { batchSize: 5, compression: 'none' });
+        }
+        if (positions.get(0) === PER_PARTITION + 5 && delivered === 0) fetcher.stop();
+      },
+    );
+  } finally {
+    clearTimeout(timer);
+    await fetcher.close();
+    await consumer.close();
+  }
+  const reading = rounds.filter((r) => r.position < PER_PARTITION);
+  assert.ok(reading.length >= 3, `${rounds.length} rounds: ${JSON.stringify(rounds)}`);
+  assert.deepEqual(rounds[0], { ...rounds[0], caughtUp: false, settled: false }); // no round before it
+  for (const r of reading) assert.deepEqual([r.caughtUp, r.settled], [false, false], JSON.stringify(rounds));
+  // The round that read the 60th record: at the end, which stood still since the round before.
+  const last = rounds.findIndex((r) => r.position === PER_PARTITION);
+  assert.deepEqual(rounds[last], { delivered: rounds[last].delivered, caughtUp: true, settled: true, position: PER_PARTITION });
+  assert.ok(rounds[last].delivered > 0);
+  // The first round that read any of the 5 written since: the end had moved.
+  const more = rounds.findIndex((r, i) => i > last && r.delivered > 0);
+  assert.equal(rounds[more].settled, false, JSON.stringify(rounds));
+  // Then an empty round: the end stood still.
+  assert.deepEqual(rounds.at(-1), { delivered: 0, caughtUp: true, settled: true, position: PER_PARTITION + 5 });
+});
