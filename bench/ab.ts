@@ -8,7 +8,9 @@
 // (for its byte count); then every round runs each version's agent over the whole topic into a
 // fresh table, in turn, the order reversed every other round. Loading takes ~45 s per GiB and this
 // machine's speed drifts within minutes, so this compares versions more closely than whole bench
-// runs. Topics, tables and extracted trees are removed at the end.
+// runs. Each round prints, besides MiB/s and CPU, when the agent listened, first committed and was
+// done (seconds from its start), so a small topic (--gib 0.25) compares start-ups. Topics, tables
+// and extracted trees are removed at the end.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'floe-ab-'));
   const runId = `ab-${Date.now()}-${process.pid}`;
   const cleanup: Array<() => Promise<unknown>> = [];
-  const results: Array<{ format: Format; version: string; round: number; mibPerSecond: number; cpuSecondsPerGiB: number | null; peakRssMiB: number | null; threadCpuSeconds: Record<string, number> }> = [];
+  const results: Array<{ format: Format; version: string; round: number; mibPerSecond: number; cpuSecondsPerGiB: number | null; peakRssMiB: number | null; seconds: number; startupSeconds: number | null; firstCommitSeconds: number | null; threadCpuSeconds: Record<string, number> }> = [];
   try {
     for (const format of o.formats) {
       const pool = sampleValues(format, SEED_POOL);
@@ -116,8 +118,23 @@ async function main(): Promise<void> {
           });
           const t = throughput(ceiling.bytes, records, r.seconds, r.cpuSeconds, r.peakRssBytes, r.startupSeconds);
           const rss = r.peakRssBytes === null ? null : r.peakRssBytes / 2 ** 20;
-          results.push({ format, version: v.label, round, mibPerSecond: t.mibPerSecond, cpuSecondsPerGiB: t.cpuSecondsPerGiB, peakRssMiB: rss, threadCpuSeconds: r.threadCpuSeconds });
-          console.log(`ab ${format} round ${round} ${v.label}: ${t.mibPerSecond.toFixed(1)} MiB/s, ${t.cpuSecondsPerGiB?.toFixed(1) ?? '?'} CPU-s/GiB, peak RSS ${rss?.toFixed(0) ?? '?'} MiB; CPU-s by thread: ${threadSummary(r.threadCpuSeconds)}`);
+          results.push({
+            format,
+            version: v.label,
+            round,
+            mibPerSecond: t.mibPerSecond,
+            cpuSecondsPerGiB: t.cpuSecondsPerGiB,
+            peakRssMiB: rss,
+            seconds: r.seconds,
+            startupSeconds: r.startupSeconds,
+            firstCommitSeconds: r.firstCommitSeconds,
+            threadCpuSeconds: r.threadCpuSeconds,
+          });
+          const at = (x: number | null): string => x?.toFixed(2) ?? '?';
+          console.log(
+            `ab ${format} round ${round} ${v.label}: ${t.mibPerSecond.toFixed(1)} MiB/s, ${t.cpuSecondsPerGiB?.toFixed(1) ?? '?'} CPU-s/GiB, peak RSS ${rss?.toFixed(0) ?? '?'} MiB; ` +
+              `listening ${at(r.startupSeconds)} s, first commit ${at(r.firstCommitSeconds)} s, done ${at(r.seconds)} s; CPU-s by thread: ${threadSummary(r.threadCpuSeconds)}`,
+          );
         }
       }
     }
@@ -131,12 +148,13 @@ async function main(): Promise<void> {
     const s = [...xs].sort((a, b) => a - b);
     return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
-  console.log('\n| format | version | CPU-s/GiB, each round | median CPU-s/GiB | median MiB/s |\n|---|---|---|---:|---:|');
+  console.log('\n| format | version | CPU-s/GiB, each round | median CPU-s/GiB | median MiB/s | median s to first commit | median s to done |\n|---|---|---|---:|---:|---:|---:|');
   for (const format of o.formats) {
     for (const v of versions) {
       const mine = results.filter((r) => r.format === format && r.version === v.label);
       const cpu = mine.map((r) => r.cpuSecondsPerGiB ?? NaN);
-      console.log(`| ${format} | ${v.label} | ${cpu.map((c) => c.toFixed(1)).join(', ')} | ${median(cpu).toFixed(1)} | ${median(mine.map((r) => r.mibPerSecond)).toFixed(1)} |`);
+      const first = median(mine.map((r) => r.firstCommitSeconds ?? NaN));
+      console.log(`| ${format} | ${v.label} | ${cpu.map((c) => c.toFixed(1)).join(', ')} | ${median(cpu).toFixed(1)} | ${median(mine.map((r) => r.mibPerSecond)).toFixed(1)} | ${first.toFixed(2)} | ${median(mine.map((r) => r.seconds)).toFixed(2)} |`);
     }
   }
   if (o.out) writeFileSync(o.out, `${JSON.stringify({ command: process.argv.slice(1).join(' '), results }, null, 2)}\n`);
