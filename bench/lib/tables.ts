@@ -21,12 +21,12 @@ export interface TableState {
 /**
  * Seconds from `t0WallMs` (epoch ms, when the writer was started) to the commit of `st`'s current
  * snapshot, by its own timestamp: the end of a run is that commit, not the poll that saw it (up to
- * a poll interval and a metadata read later). `polledSeconds` when the snapshot has no timestamp
- * or one outside [t0WallMs, now] (a clock that cannot be trusted for this).
+ * a poll interval and a metadata read later). Never later than `polledSeconds`, which it also is
+ * when the snapshot has no timestamp or one before t0WallMs (a clock that cannot be trusted for this).
  */
 export function committedSeconds(st: TableState, t0WallMs: number, polledSeconds: number): number {
   const at = st.committedAtMs;
-  if (at === null || !Number.isFinite(at) || at < t0WallMs || at > Date.now()) return polledSeconds;
+  if (at === null || !Number.isFinite(at) || at < t0WallMs) return polledSeconds;
   return Math.min(polledSeconds, (at - t0WallMs) / 1000);
 }
 

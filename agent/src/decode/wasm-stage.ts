@@ -264,9 +264,8 @@ export class WasmStage {
   readonly #topLevel: number;
   #u8: Uint8Array;
   #i32: Int32Array;
-  /** The buffer whose bytes are in the source region (copied by add()), where its first byte is, and the region's room. */
+  /** The buffer whose bytes are in the source region (copied by add(), at its own alignment modulo 8), and the region's room. */
   #src: Uint8Array | null = null;
-  #at: number;
   #room: number;
   /** Records in the stage. */
   staged = 0;
@@ -281,7 +280,6 @@ export class WasmStage {
     this.#memory = exports.memory as WasmMemory;
     this.fill = exports.fill as Fill;
     this.#source = source;
-    this.#at = source;
     this.#topLevel = columns.filter((c) => c.parent === -1).length;
     this.#u8 = new Uint8Array(this.#memory.buffer);
     this.#i32 = new Int32Array(this.#memory.buffer);
@@ -299,7 +297,8 @@ export class WasmStage {
     // store a safe integer exactly, anything else as Int64Column.appendNumber does.
     if (end <= start || !Number.isSafeInteger(timestamp) || !Number.isSafeInteger(offset)) return DECLINED;
     if (buf !== this.#src) this.#load(buf);
-    return this.stage(buf, start, this.#at + start, this.#at + end, partition, offset, timestamp);
+    const at = this.#source + (buf.byteOffset & 7);
+    return this.stage(buf, start, at + start, at + end, partition, offset, timestamp);
   }
 
   /** Stages the record at [p, e) of the memory, buf[start] on: fill reads it from p. */
@@ -398,8 +397,7 @@ export class WasmStage {
       this.#i32 = new Int32Array(this.#memory.buffer);
       this.#room += pages * 65536;
     }
-    this.#at = this.#source + shift;
-    this.#u8.set(buf, this.#at);
+    this.#u8.set(buf, this.#source + shift);
     this.#src = buf;
   }
 

@@ -432,10 +432,8 @@ function buildDictionary(leaf: Leaf, src: LeafSource, slots: Int32Array): Dictio
   return dict;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Values
-
 
 /** PLAIN encoding of the values at slots[from, to). */
 function writePlain(sink: Sink, plan: LeafPlan, src: LeafSource, slots: Int32Array, from: number, to: number): void {
