@@ -81,9 +81,9 @@ export class TableBatch {
     return f.builder;
   }
 
-  /** Counts a row appended directly to one of the builders. */
-  added(rawBytes: number): void {
-    this.records++;
+  /** Counts rows appended directly to one of the builders (one by default), of rawBytes in all. */
+  added(rawBytes: number, rows = 1): void {
+    this.records += rows;
     this.rawBytes += rawBytes;
   }
 

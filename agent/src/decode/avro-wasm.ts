@@ -46,26 +46,9 @@ function covered(t: IcebergType): boolean {
   return directCovers(t) && !hasEmptyStruct(t);
 }
 
-// Avro's helpers. $V holds a helper's second result (a varint's value, a union branch, a block
-// count).
+// Avro's helpers. $V (wasm-stage.ts) holds a helper's second result (a varint's value, a union
+// branch, a block count).
 const HELPERS = String.raw`
-  (global $V (mut i64) (i64.const 0))
-
-  ;; A zigzag varint of at most $max bytes, its low 64 bits: 7 for lengths, counts, ints and union
-  ;; branches (avro-direct's vnum), 10 for longs (avro.ts readZigZag).
-  (func $varint (param $p i32) (param $e i32) (param $max i32) (result i32)
-    (local $acc i64) (local $shift i64) (local $x i32) (local $k i32)
-    (loop $l
-      (if (i32.or (i32.ge_u (local.get $p) (local.get $e)) (i32.eq (local.get $k) (local.get $max))) (then (return (i32.const ${INVALID}))))
-      (local.set $x (i32.load8_u (local.get $p)))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (local.set $acc (i64.or (local.get $acc) (i64.shl (i64.extend_i32_u (i32.and (local.get $x) (i32.const 0x7f))) (local.get $shift))))
-      (local.set $shift (i64.add (local.get $shift) (i64.const 7)))
-      (br_if $l (i32.and (local.get $x) (i32.const 0x80))))
-    (global.set $V (i64.xor (i64.shr_u (local.get $acc) (i64.const 1)) (i64.sub (i64.const 0) (i64.and (local.get $acc) (i64.const 1)))))
-    (local.get $p))
-
   (func $str (param $c i32) (param $p i32) (param $e i32) (result i32)
     (local $n i32) (local $dst i32) (local $o i32) (local $w v128)
     (if (i32.ge_u (local.get $p) (local.get $e)) (then (return (i32.const ${INVALID}))))
@@ -355,6 +338,16 @@ class Generator {
   }
 }
 
+// records()' $record (wasm-stage.ts): AvroStage.stage()'s rule, framed first, then plain. A framed
+// record that fill does not stage stops records(), which takes back what fill staged of it:
+// stage() then reads it, framed and then plain.
+const RECORD = String.raw`
+  (func $record (param $p i32) (param $e i32) (param $part i32) (param $offset f64) (param $timestamp f64) (result i32)
+    (if (i32.and (i32.eqz (i32.load8_u (local.get $p))) (i32.ge_u (i32.sub (local.get $e) (local.get $p)) (i32.const 5)))
+      (then (return (call $fill (i32.add (local.get $p) (i32.const 5)) (local.get $e) (local.get $part) (local.get $offset) (local.get $timestamp)))))
+    (call $fill (local.get $p) (local.get $e) (local.get $part) (local.get $offset) (local.get $timestamp)))
+`;
+
 /**
  * The WebAssembly binary of a table's stage, or null when its schema has a type the stage does not
  * cover. `schema`'s fields are the declared ones; with `kafka`, fill also writes the three Kafka
@@ -367,7 +360,7 @@ export async function assembleAvroStage(schema: Schema, kafka: boolean): Promise
   const g = new Generator(columns);
   g.fields(schema.fields);
   if (kafka) g.kafka();
-  return assembleStage(columns, HELPERS, g.locals.join(' '), [...g.lines, '(local.get $p)']);
+  return assembleStage(columns, HELPERS, g.locals.join(' '), [...g.lines, '(local.get $p)'], 0, RECORD);
 }
 
 /** A stage of the table whose binary assembleAvroStage made (with the same schema and `kafka`). */

@@ -62,6 +62,13 @@ export const T_BITMAP = 28; // validity bits (1: valid), 0 for a required column
 export const INVALID = -1;
 export const NO_ROOM = -2;
 
+// Why records() stopped: it took the records asked for; the next record is not its to take (its
+// framing, its offset, its timestamp, a null or empty value), nothing of it staged; or $record did
+// not stage it, and what it staged of it is to be taken back.
+const TAKEN_ALL = 0;
+const TAKE_STOPPED = 1;
+const TAKE_UNDO = 2;
+
 export type Kind = 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'struct' | 'list' | 'map';
 
 /** One column of the stage, in the depth-first order of avro-direct's flatten(). */
@@ -93,6 +100,24 @@ function kindOf(t: IcebergType): Kind {
 // The helpers every table's module has. Positions are i32 addresses in the memory; a result below
 // 0 is one of fill's results above.
 const COMMON = String.raw`
+  (global $V (mut i64) (i64.const 0))
+
+  ;; A zigzag varint of at most $max bytes, its low 64 bits in $V: the position after it, or
+  ;; ${INVALID}. Avro's (7 bytes for lengths, counts, ints and union branches, as avro-direct's vnum;
+  ;; 10 for longs, as avro.ts readZigZag) and the Kafka records' (records()).
+  (func $varint (param $p i32) (param $e i32) (param $max i32) (result i32)
+    (local $acc i64) (local $shift i64) (local $x i32) (local $k i32)
+    (loop $l
+      (if (i32.or (i32.ge_u (local.get $p) (local.get $e)) (i32.eq (local.get $k) (local.get $max))) (then (return (i32.const ${INVALID}))))
+      (local.set $x (i32.load8_u (local.get $p)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (local.set $acc (i64.or (local.get $acc) (i64.shl (i64.extend_i32_u (i32.and (local.get $x) (i32.const 0x7f))) (local.get $shift))))
+      (local.set $shift (i64.add (local.get $shift) (i64.const 7)))
+      (br_if $l (i32.and (local.get $x) (i32.const 0x80))))
+    (global.set $V (i64.xor (i64.shr_u (local.get $acc) (i64.const 1)) (i64.sub (i64.const 0) (i64.and (local.get $acc) (i64.const 1)))))
+    (local.get $p))
+
   ;; 1 when the n bytes at a are UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
   (func $utf8 (param $a i32) (param $n i32) (result i32)
     (local $i i32) (local $b i32) (local $c i32)
@@ -206,21 +231,95 @@ export function kafkaLines(k: number): string[] {
   ];
 }
 
+// records(p, e, n, part, base, from, ts, fixed, lo, hi): Kafka records, in the v2 record framing
+// (length, attributes, timestamp delta, offset delta, key, value, headers) from p on, staged one
+// after another by $record, at most n of them; returns how many. Their partition is part, their
+// offset base + the offset delta, their timestamp (ms) ts, plus the timestamp delta unless fixed (a
+// log-append-time batch). It stops at a record whose offset is below from, whose timestamp is
+// outside [lo, hi) (the file the records go to), whose value is null or empty, whose framing it
+// does not read exactly as records.ts does (varints of up to 4 bytes, 7 for the timestamp delta), or
+// that $record does not stage. Then $end is where that record starts; else where the n-th ends.
+// $raw: the key and value bytes of the records staged; $why: TAKEN_ALL, TAKE_STOPPED or TAKE_UNDO.
+const RECORDS = String.raw`
+  (global $end (export "end") (mut i32) (i32.const 0))
+  (global $raw (export "raw") (mut i32) (i32.const 0))
+  (global $why (export "why") (mut i32) (i32.const 0))
+
+  (func (export "records") (param $p i32) (param $e i32) (param $n i32) (param $part i32) (param $base f64) (param $from f64) (param $ts0 f64) (param $fixed i32) (param $lo f64) (param $hi f64) (result i32)
+    (local $k i32) (local $q i32) (local $rend i32) (local $dt f64) (local $off f64) (local $ts f64) (local $kl i32) (local $vl i32) (local $raw i32)
+    (block $stop
+      (loop $next
+        (global.set $why (i32.const ${TAKEN_ALL}))
+        (br_if $stop (i32.eq (local.get $k) (local.get $n)))
+        (global.set $why (i32.const ${TAKE_STOPPED}))
+        ;; the length (a negative one is a huge unsigned)
+        (local.set $q (call $varint (local.get $p) (local.get $e) (i32.const 4)))
+        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
+        (br_if $stop (i64.gt_u (global.get $V) (i64.extend_i32_u (i32.sub (local.get $e) (local.get $q)))))
+        (local.set $rend (i32.add (local.get $q) (i32.wrap_i64 (global.get $V))))
+        ;; the attributes byte, unused, then the timestamp delta
+        (local.set $q (call $varint (i32.add (local.get $q) (i32.const 1)) (local.get $rend) (i32.const 7)))
+        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
+        (local.set $dt (f64.convert_i64_s (global.get $V)))
+        (local.set $q (call $varint (local.get $q) (local.get $rend) (i32.const 4)))
+        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
+        (local.set $off (f64.add (local.get $base) (f64.convert_i64_s (global.get $V))))
+        ;; the key (a negative length: null)
+        (local.set $q (call $varint (local.get $q) (local.get $rend) (i32.const 4)))
+        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
+        (local.set $kl (i32.wrap_i64 (global.get $V)))
+        (if (i32.gt_s (local.get $kl) (i32.const 0))
+          (then
+            (br_if $stop (i32.gt_u (local.get $kl) (i32.sub (local.get $rend) (local.get $q))))
+            (local.set $q (i32.add (local.get $q) (local.get $kl))))
+          (else (local.set $kl (i32.const 0))))
+        ;; the value; the headers after it are not read
+        (local.set $q (call $varint (local.get $q) (local.get $rend) (i32.const 4)))
+        (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
+        (local.set $vl (i32.wrap_i64 (global.get $V)))
+        (br_if $stop (i32.or (i32.lt_s (local.get $vl) (i32.const 1)) (i32.gt_u (local.get $vl) (i32.sub (local.get $rend) (local.get $q)))))
+        (br_if $stop (f64.lt (local.get $off) (local.get $from)))
+        (local.set $ts (if (result f64) (local.get $fixed) (then (local.get $ts0)) (else (f64.add (local.get $ts0) (local.get $dt)))))
+        (br_if $stop (i32.or (f64.lt (local.get $ts) (local.get $lo)) (f64.ge (local.get $ts) (local.get $hi))))
+        ;; as add(): fill converts both to 64-bit integers
+        (local.set $ts (f64.mul (local.get $ts) (f64.const 1000)))
+        (br_if $stop (i32.or (f64.gt (f64.abs (local.get $off)) (f64.const 9007199254740991)) (f64.gt (f64.abs (local.get $ts)) (f64.const 9007199254740991))))
+        (global.set $why (i32.const ${TAKE_UNDO}))
+        (local.set $vl (i32.add (local.get $q) (local.get $vl)))
+        (br_if $stop (i32.ne (call $record (local.get $q) (local.get $vl) (local.get $part) (local.get $off) (local.get $ts)) (local.get $vl)))
+        (local.set $raw (i32.add (local.get $raw) (i32.add (local.get $kl) (i32.sub (local.get $vl) (local.get $q)))))
+        (local.set $p (local.get $rend))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $next)))
+    (global.set $end (local.get $p))
+    (global.set $raw (local.get $raw))
+    (local.get $k))
+`;
+
+/** records()' $record where a generator has no rule of its own: fill. */
+const RECORD = String.raw`
+  (func $record (param $p i32) (param $e i32) (param $part i32) (param $offset f64) (param $timestamp f64) (result i32)
+    (call $fill (local.get $p) (local.get $e) (local.get $part) (local.get $offset) (local.get $timestamp)))
+`;
+
 /**
- * Assembles a table's module: the memory for `columns`, the common helpers and the generator's, and
+ * Assembles a table's module: the memory for `columns`, the common helpers and the generator's,
  * `fill(p, e, part, offset, timestamp) -> end or a result below 0` with the generator's locals and
- * lines (`$t` is an i32 local it may use), and `reserve` bytes for the generator's own use after the
- * column table (at 32 * columns.length, zeros at first). wabt is loaded for each call and then let go.
+ * lines (`$t` is an i32 local it may use), records() (above) with `record`, the generator's $record
+ * (fill by default), and `reserve` bytes for the generator's own use after the column table (at 32 *
+ * columns.length, zeros at first). wabt is loaded for each call and then let go.
  */
-export async function assembleStage(columns: StageColumn[], helpers: string, locals: string, lines: readonly string[], reserve = 0): Promise<Uint8Array> {
+export async function assembleStage(columns: StageColumn[], helpers: string, locals: string, lines: readonly string[], reserve = 0, record = RECORD): Promise<Uint8Array> {
   const { pages } = layOut(columns, reserve);
   const text = `(module
   (memory (export "memory") ${pages})
 ${COMMON}
 ${helpers}
-  (func (export "fill") (param $p i32) (param $e i32) (param $part i32) (param $offset f64) (param $timestamp f64) (result i32)
+  (func $fill (export "fill") (param $p i32) (param $e i32) (param $part i32) (param $offset f64) (param $timestamp f64) (result i32)
     (local $t i32) ${locals}
     ${lines.join('\n    ')})
+${record}
+${RECORDS}
 )`;
   return assembleWat('stage.wat', text);
 }
@@ -253,6 +352,10 @@ function align(n: number): number {
 }
 
 type Fill = (p: number, e: number, partition: number, offset: number, timestamp: number) => number;
+type Records = (p: number, e: number, n: number, partition: number, base: number, from: number, timestamp: number, fixed: number, lo: number, hi: number) => number;
+interface WasmGlobal {
+  readonly value: number;
+}
 
 /** A table's stage: the records `fill` reads (see the module's comment). */
 export class WasmStage {
@@ -267,8 +370,15 @@ export class WasmStage {
   /** The buffer whose bytes are in the source region (copied by add(), at its own alignment modulo 8), and the region's room. */
   #src: Uint8Array | null = null;
   #room: number;
+  readonly #records: Records;
+  readonly #end: WasmGlobal;
+  readonly #raw: WasmGlobal;
+  readonly #why: WasmGlobal;
   /** Records in the stage. */
   staged = 0;
+  /** After take(): where the next record starts in its buffer, and the key and value bytes of those it staged. */
+  takenEnd = 0;
+  takenBytes = 0;
   #lastColumns: readonly Column[] | null = null;
   #flat: Column[] = [];
 
@@ -279,6 +389,10 @@ export class WasmStage {
     this.#columns = columns;
     this.#memory = exports.memory as WasmMemory;
     this.fill = exports.fill as Fill;
+    this.#records = exports.records as Records;
+    this.#end = exports.end as WasmGlobal;
+    this.#raw = exports.raw as WasmGlobal;
+    this.#why = exports.why as WasmGlobal;
     this.#source = source;
     this.#topLevel = columns.filter((c) => c.parent === -1).length;
     this.#u8 = new Uint8Array(this.#memory.buffer);
@@ -299,6 +413,25 @@ export class WasmStage {
     if (buf !== this.#src) this.#load(buf);
     const at = this.#source + (buf.byteOffset & 7);
     return this.stage(buf, start, at + start, at + end, partition, offset, timestamp);
+  }
+
+  /**
+   * Stages up to `count` Kafka records of a batch (buf: its records field, decompressed) from byte
+   * `pos` on, one after another, with `partition`; `base` is the batch's base offset, `timestamp`
+   * its base timestamp (ms), or every record's when `fixed` (log-append time). Stops at a record
+   * that add() would not stage, and at one whose offset is below `from` or whose timestamp is outside
+   * [lo, hi), untouched: the caller reads it another way. Returns how many it staged; takenEnd and
+   * takenBytes say where the next record starts and how many key and value bytes were staged.
+   */
+  take(buf: Uint8Array, pos: number, count: number, partition: number, base: number, from: number, timestamp: number, fixed: boolean, lo: number, hi: number): number {
+    if (buf !== this.#src) this.#load(buf);
+    const at = this.#source + (buf.byteOffset & 7);
+    const n = this.#records(at + pos, at + buf.byteLength, count, partition, base, from, timestamp, fixed ? 1 : 0, lo, hi);
+    this.staged += n;
+    this.takenEnd = this.#end.value - at;
+    this.takenBytes = this.#raw.value;
+    if (this.#why.value === TAKE_UNDO) this.rollback();
+    return n;
   }
 
   /** Stages the record at [p, e) of the memory, buf[start] on: fill reads it from p. */

@@ -22,7 +22,7 @@ import type { SourceFormat } from '../config/model.ts';
 import { createDecoder } from '../decode/decoder.ts';
 import { DecodeError } from '../errors.ts';
 import { TableBatch } from '../batch/batch.ts';
-import { forEachRecordIn, RECORD_TIMESTAMP, type AbortedTransaction } from '../source/records.ts';
+import { forEachRecordIn, RECORD_TIMESTAMP, type AbortedTransaction, type RecordTaker } from '../source/records.ts';
 import type { ParquetFileBuilder, ParquetFileOptions, ParquetFileResult } from '../parquet/writer.ts';
 import { dlqRow, KAFKA_COLUMNS } from './tables.ts';
 import type { Column, Int32Column, Int64Column } from '../parquet/columns.ts';
@@ -152,6 +152,8 @@ export class IngestShard {
     // takes another path (so rows keep their order), and at the chunk's end.
     const stage = this.#stage;
     let staging: ParquetFileBuilder | null = null;
+    /** The partition value (hour) of the last record staged: where the taker goes on. */
+    let stagingKey: number | null = null;
     const flushStage = (): void => {
       if (staging !== null && stage!.staged > 0) {
         try {
@@ -164,6 +166,46 @@ export class IngestShard {
       }
       staging = null;
     };
+    // Ahead of the visitor below, the stage takes the runs of records it can in one call each
+    // (WasmStage.take: the Kafka framing read in WebAssembly too): records at or past mainFrom that
+    // go to the file of the last record staged. The record that stops a run goes to the visitor.
+    const taker: RecordTaker | null =
+      stage === null
+        ? null
+        : {
+            end: 0,
+            take: (records, pos, count, base, _from, timestamp, logAppendTime) => {
+              const key = hourly ? (stagingKey ?? Math.floor(timestamp / HOUR_MS)) : null;
+              const builder = main.builder(key);
+              if (builder !== staging) flushStage();
+              staging = builder;
+              stagingKey = key;
+              const lo = key === null ? -Infinity : key * HOUR_MS;
+              const hi = key === null ? Infinity : lo + HOUR_MS;
+              let taken = 0;
+              for (;;) {
+                if (stage.staged === STAGE_ROWS) {
+                  flushStage();
+                  staging = builder;
+                }
+                const ask = Math.min(count - taken, STAGE_ROWS - stage.staged);
+                let n: number;
+                try {
+                  n = stage.take(records, pos, ask, partition, base, mainFrom, timestamp, logAppendTime, lo, hi);
+                } catch (err) {
+                  // A defect of the stage: as in flushStage.
+                  this.#stage = null;
+                  throw err;
+                }
+                if (n > 0) main.added(stage.takenBytes, n);
+                taken += n;
+                pos = stage.takenEnd;
+                if (n < ask || taken === count) break;
+              }
+              taker!.end = pos;
+              return taken;
+            },
+          };
     forEachRecordIn(
       m.bytes,
       from,
@@ -175,11 +217,13 @@ export class IngestShard {
         if (!acceptMain && !acceptDlq) return;
         const rawBytes = Math.max(0, keyLength) + Math.max(0, valueLength);
         if (acceptMain && stage !== null && valueLength >= 0) {
-          const builder = main.builder(hourly ? Math.floor(timestamp / HOUR_MS) : null);
+          const key = hourly ? Math.floor(timestamp / HOUR_MS) : null;
+          const builder = main.builder(key);
           if (builder !== staging) {
             flushStage();
             staging = builder;
           }
+          stagingKey = key;
           let r: number;
           try {
             r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
@@ -250,6 +294,7 @@ export class IngestShard {
         }
       },
       `in ${topic}[${partition}]`,
+      taker,
     );
     flushStage();
     stage?.forget(); // the chunk's buffers are given back: the next ones may be the same objects

@@ -166,6 +166,19 @@ export type RecordRangeVisitor = (offset: number, records: Uint8Array, keyStart:
  */
 export const RECORD_TIMESTAMP = new Float64Array(1);
 
+/**
+ * Takes a batch's records in bulk, ahead of the visitor (the ingest workers' stage, which stages
+ * them in WebAssembly): offered the records of `records` (a batch's records field, decompressed)
+ * from byte `pos` on, `count` of them, it takes as many as it can, in order, none below `from`, and
+ * returns how many; `end` is then where the next record starts. That record is visited, and the
+ * records after it are offered again. `timestamp` is the batch's base timestamp, or with
+ * `logAppendTime` every record's.
+ */
+export interface RecordTaker {
+  end: number;
+  take(records: Uint8Array, pos: number, count: number, base: number, from: number, timestamp: number, logAppendTime: boolean): number;
+}
+
 /** forEachRecordIn, with key and value handed out as views. */
 export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordVisitor, where = ''): number {
   return forEachRecordIn(
@@ -179,10 +192,11 @@ export function forEachRecord(buf: Uint8Array, from: number, aborted: readonly A
 
 /**
  * Visits every data record of the complete batches in `buf` whose offset is at least `from`, in
- * offset order. Control batches (transaction markers) are skipped, and so are the batches of
- * aborted transactions when `aborted` lists them (READ_COMMITTED). Returns the records visited.
+ * offset order, or has `take` take it. Control batches (transaction markers) are skipped, and so are
+ * the batches of aborted transactions when `aborted` lists them (READ_COMMITTED). Returns the
+ * records visited or taken.
  */
-export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordRangeVisitor, where = ''): number {
+export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly AbortedTransaction[] | null, visit: RecordRangeVisitor, where = '', take: RecordTaker | null = null): number {
   const dv = view(buf);
   let pos = 0;
   let visited = 0;
@@ -235,7 +249,7 @@ export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly
       }
     }
     try {
-      visited += visitRecords(records, count, base, from, baseTimestamp, logAppendTime, maxTimestamp, visit);
+      visited += visitRecords(records, count, base, from, baseTimestamp, logAppendTime, maxTimestamp, visit, take);
     } catch (err) {
       if (err instanceof RangeError) throw corrupt(where, `${err.message} in the batch at offset ${base}`);
       throw err;
@@ -250,10 +264,19 @@ export function forEachRecordIn(buf: Uint8Array, from: number, aborted: readonly
  * A function of its own, not a loop inside forEachRecordIn's loop over batches: V8 leaves
  * on-stack-replaced code of an inner loop by deoptimising, and did so at every batch.
  */
-function visitRecords(records: Uint8Array, count: number, base: number, from: number, baseTimestamp: number, logAppendTime: boolean, maxTimestamp: number, visit: RecordRangeVisitor): number {
+function visitRecords(records: Uint8Array, count: number, base: number, from: number, baseTimestamp: number, logAppendTime: boolean, maxTimestamp: number, visit: RecordRangeVisitor, take: RecordTaker | null): number {
   const c = new Cursor(records, 0, records.byteLength);
   let visited = 0;
   for (let i = 0; i < count; i++) {
+    if (take !== null) {
+      const n = take.take(records, c.pos, count - i, base, from, logAppendTime ? maxTimestamp : baseTimestamp, logAppendTime);
+      if (n > 0) {
+        visited += n;
+        i += n;
+        c.pos = take.end;
+        if (i === count) break;
+      }
+    }
     const len = c.varint();
     const recEnd = c.pos + len;
     if (len < 0 || recEnd > c.end) throw new RangeError(`record length ${len}`);

@@ -11,6 +11,8 @@ import { compileAvroDirect } from '../../src/decode/avro-direct.ts';
 import { ParquetFileBuilder } from '../../src/parquet/writer.ts';
 import { KAFKA_COLUMNS } from '../../src/ingest/tables.ts';
 import type { Int32Column, Int64Column } from '../../src/parquet/columns.ts';
+import { createRecordsBatch } from '@platformatic/kafka';
+import { forEachRecordIn } from '../../src/source/records.ts';
 import { assertSameFiles, decodes, embedded, rng, stageAdd, stageFlush } from './fast-path.ts';
 import { corruptedValues, entries, randomRow, repeatsMapKey, schema, substitutedValues } from './avro-cases.ts';
 import type { Row, Schema } from '../../src/schema/types.ts';
@@ -345,6 +347,119 @@ test('with the Kafka columns: the same file as avro-direct and the worker\'s app
   // A timestamp (or offset) that is no safe integer, as from a corrupt batch: declined, not a trap.
   const v = encode(randomRow(schema.fields, r));
   for (const [offset, timestamp] of [[0, 2 ** 80], [0, 1.5], [0, NaN], [2 ** 60, 0]]) assert.equal(stage.add(v, 0, v.length, 0, offset, timestamp), DECLINED);
+  assert.equal(stage.staged, 0);
+});
+
+test('a batch\'s records in one call (take): it stops exactly at the records add() or the other paths are needed for, leaves nothing of them staged, and makes the same file', async () => {
+  const table: Schema = { ...schema, fields: [...schema.fields, ...KAFKA_COLUMNS] };
+  const stage = avroStage((await assembleAvroStage(schema, true))!, schema, true);
+  const r = rng(29);
+  const HOUR = 3_600_000;
+  const T0 = 1_764_000_000_000;
+  const BASE = 7_000;
+  const FROM = BASE + 12;
+  const PARTITION = 3;
+  // good: plain, its first byte not 0; zero: plain, its first byte 0 (the framed reading is tried
+  // first, and may stage it); late: its timestamp past the file's hour; corrupt: a cut encoding.
+  type Kind = 'good' | 'framed' | 'zero' | 'null' | 'empty' | 'corrupt' | 'late';
+  const kinds: Kind[] = [];
+  const values: (Uint8Array | null)[] = [];
+  const timestamps: number[] = [];
+  const messages = [];
+  for (let i = 0; i < 1500; i++) {
+    const x = r();
+    const kind: Kind = x < 0.03 ? 'null' : x < 0.06 ? 'empty' : x < 0.12 ? 'corrupt' : x < 0.15 ? 'late' : x < 0.25 ? 'framed' : x < 0.35 ? 'zero' : 'good';
+    const row = randomRow(schema.fields, r);
+    row.b = kind !== 'zero';
+    let value: Uint8Array | null = encode(row);
+    if (kind === 'framed') value = frameForSchemaRegistry(value, 3);
+    else if (kind === 'null') value = null;
+    else if (kind === 'empty') value = new Uint8Array(0);
+    else if (kind === 'corrupt') {
+      const whole = value;
+      do value = whole.subarray(0, 1 + Math.floor(r() * (whole.length - 1)));
+      while (decodes(decoder, value) !== null);
+    }
+    const timestamp = T0 + i * 7 + (kind === 'late' ? HOUR : 0);
+    kinds.push(kind);
+    values.push(value);
+    timestamps.push(timestamp);
+    messages.push({ topic: 't', key: r() < 0.3 ? null : Buffer.from(`key-${i}`), value, headers: r() < 0.2 ? new Map([[Buffer.from('h'), Buffer.from(`v${i}`)]]) : undefined, timestamp: BigInt(timestamp) });
+  }
+  const batch = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
+  batch.writeBigInt64BE(BigInt(BASE), 0);
+  // Where each record's value and the record itself are, as records.ts reads them.
+  const valueAt: [number, number, number][] = [];
+  forEachRecordIn(batch, 0, null, (offset, _records, _ks, keyLength, valueStart, valueLength) => {
+    valueAt[offset - BASE] = [valueStart, valueLength, Math.max(0, keyLength) + Math.max(0, valueLength)];
+  });
+  // The records field (after the 61-byte batch header), in shared memory at an odd offset.
+  const records = new Uint8Array(new SharedArrayBuffer(batch.length + 3), 3, batch.length - 61);
+  records.set(batch.subarray(61));
+  const starts = [0];
+  for (let k = 0, p = 0; k < messages.length; k++) {
+    let raw = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = records[p++];
+      raw |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    p += (raw >>> 1) ^ -(raw & 1);
+    starts.push(p);
+  }
+
+  const fast = new ParquetFileBuilder(table);
+  const slow = new ParquetFileBuilder(table);
+  const general = (k: number): void => {
+    const row = decoder.decode(values[k]!);
+    row._kafka_partition = PARTITION;
+    row._kafka_offset = BigInt(BASE + k);
+    row._kafka_timestamp = BigInt(timestamps[k]) * 1000n;
+    slow.append(row);
+  };
+  const stopped = new Set<number>();
+  let i = 0;
+  let calls = 0;
+  while (i < messages.length) {
+    if (stage.staged === STAGE_ROWS || r() < 0.02) flush(stage, fast);
+    const ask = Math.min(messages.length - i, STAGE_ROWS - stage.staged, 1 + Math.floor(r() * 400));
+    const n = stage.take(records, starts[i], ask, PARTITION, BASE, FROM, T0, false, T0, T0 + HOUR);
+    calls++;
+    let bytes = 0;
+    for (let k = i; k < i + n; k++) {
+      general(k);
+      bytes += valueAt[k][2];
+    }
+    assert.equal(stage.takenBytes, bytes);
+    i += n;
+    assert.equal(stage.takenEnd, starts[i]);
+    if (n === ask) continue;
+    // Stopped at record i: add() stages what the stage can, the general path takes the rest.
+    stopped.add(i);
+    if (BASE + i >= FROM && (kinds[i] === 'late' || kinds[i] === 'zero')) {
+      const [vs, vl] = valueAt[i];
+      let got = stage.add(records, vs, vs + vl, PARTITION, BASE + i, timestamps[i] * 1000);
+      if (got === FULL) {
+        flush(stage, fast);
+        got = stage.add(records, vs, vs + vl, PARTITION, BASE + i, timestamps[i] * 1000);
+      }
+      assert.equal(got, STAGED, `record ${i}`);
+      general(i);
+    }
+    i++;
+  }
+  flush(stage, fast);
+  assertSameFiles(fast, slow);
+  for (let k = 0; k < messages.length; k++) {
+    const mustStop = BASE + k < FROM || kinds[k] === 'null' || kinds[k] === 'empty' || kinds[k] === 'corrupt' || kinds[k] === 'late';
+    if (kinds[k] !== 'zero') assert.equal(stopped.has(k), mustStop, `record ${k} (${kinds[k]}, offset ${BASE + k})`);
+  }
+  assert.ok(calls > 100 && stopped.size > 200, `${calls} calls, ${stopped.size} stops`);
+  // Offsets and timestamps that are no safe integers (a corrupt batch): not taken, nothing staged.
+  assert.equal(stage.take(records, starts[FROM - BASE], 10, PARTITION, 2 ** 53, FROM, T0, false, -Infinity, Infinity), 0);
+  assert.equal(stage.take(records, starts[FROM - BASE], 10, PARTITION, BASE, FROM, 2 ** 50, false, -Infinity, Infinity), 0);
   assert.equal(stage.staged, 0);
 });
 

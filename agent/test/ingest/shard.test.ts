@@ -201,6 +201,27 @@ test('Avro through the stage, many records a chunk: bad ones between good ones, 
   assert.equal(sealed.main.reduce((n, f) => n + f.result.recordCount, 0), 9000 - badInLast);
 });
 
+test('Avro through the stage, batches of more records than a stage holds, none declined: the same file as the general path', { timeout: 120_000 }, () => {
+  const encode = avroEncoderFor(declared);
+  // The stage takes each batch's runs of records in one call (WasmStage.take), flushed every STAGE_ROWS.
+  const batches = [0, 1].map((b) => {
+    const messages = Array.from({ length: 10_000 }, (_, k) => ({ topic: 't', key: k % 3 ? null : Buffer.from(`k${k}`), value: encode({ id: BigInt(1 + b * 10_000 + k), name: k % 5 === 0 ? null : `name-${k % 300}` }), timestamp: BigInt(T0 + k) }));
+    const bytes = Buffer.from((createRecordsBatch(messages as never) as unknown as { buffer: Buffer }).buffer);
+    bytes.writeBigInt64BE(BigInt(b * 10_000), 0);
+    return bytes;
+  });
+  const run = (path: 'stage' | 'general') => {
+    const s = new IngestShard({ topic: 't', format: 'avro', declared, schema: tableSchema(declared), dlqSchema: DLQ_SCHEMA, partitioning: 'unpartitioned', directDecode: path !== 'general', stage: path === 'stage' ? avroStageBinary : null });
+    const ack = s.chunk({ type: 'chunk', seq: 1, partition: 0, bytes: Buffer.concat(batches), mainFrom: 0, dlqFrom: 0, aborted: null });
+    return { ack, sealed: s.seal(1) };
+  };
+  const fast = run('stage');
+  const slow = run('general');
+  assert.equal(fast.sealed.records, 20_000);
+  assert.deepEqual(fast.ack, slow.ack);
+  assert.equal(Buffer.from(fast.sealed.main[0].result.bytes).toString('base64'), Buffer.from(slow.sealed.main[0].result.bytes).toString('base64'));
+});
+
 test('Avro through the stage: a record it declines that the other paths take (a repeated map key) keeps its place', () => {
   // The map written as a list of entries, so that a key can repeat.
   const asEntries: Schema = {
