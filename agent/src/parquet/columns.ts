@@ -108,14 +108,28 @@ class Validity {
    * at + i's (1: valid). With no nulls among them, only a bitmap that exists already is touched.
    */
   appendStaged(at: number, count: number, staged: Uint8Array, nulls: number): void {
+    if (count === 0 || (nulls === 0 && this.bits === null)) return;
+    const last = (at + count - 1) >> 3;
+    if (this.bits === null) this.setNull(at); // the bitmap: the slots before `at` valid
+    if (last + 1 >= this.bits!.length) this.bits = growBytes(this.bits!, last + 2);
+    const bits = this.bits!;
     if (nulls === 0) {
-      if (this.bits === null) return;
-      for (let i = at; i < at + count; i++) this.valid(i);
+      setBits(bits, at, at + count);
       return;
     }
-    for (let i = 0; i < count; i++) {
-      if ((staged[i >> 3] >> (i & 7)) & 1) this.valid(at + i);
-      else this.setNull(at + i);
+    // Bits from `at` on are 0 (clearRange keeps them so), and so are the staged ones past `count`:
+    // each staged byte is OR-ed in at the shift of `at`.
+    const shift = at & 7;
+    const first = at >> 3;
+    const n = (count + 7) >> 3;
+    if (shift === 0) {
+      for (let k = 0; k < n; k++) bits[first + k] |= staged[k];
+    } else {
+      for (let k = 0; k < n; k++) {
+        const b = staged[k];
+        bits[first + k] |= (b << shift) & 0xff;
+        bits[first + k + 1] |= b >> (8 - shift);
+      }
     }
   }
 
@@ -123,6 +137,18 @@ class Validity {
   clearRange(from: number, to: number): void {
     if (this.bits !== null) clearBits(this.bits, from, to);
   }
+}
+
+/** Sets bits [from, to): whole bytes at once, the partial ones at the ends bit by bit. */
+function setBits(bits: Uint8Array, from: number, to: number): void {
+  let i = from;
+  for (; i < to && (i & 7) !== 0; i++) bits[i >> 3] |= 1 << (i & 7);
+  const whole = (to - i) >> 3;
+  if (whole > 0) {
+    bits.fill(0xff, i >> 3, (i >> 3) + whole);
+    i += whole << 3;
+  }
+  for (; i < to; i++) bits[i >> 3] |= 1 << (i & 7);
 }
 
 /** Clears bits [from, to): whole bytes at once, the partial ones at the ends bit by bit. */
