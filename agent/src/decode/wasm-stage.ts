@@ -20,6 +20,10 @@
 // Declining takes back what the record staged from the counts of the records before it: nothing is
 // saved per record.
 //
+// take() stages a Kafka batch's records one after another in one call (records(), below: the
+// record framing read in WebAssembly too), until a record that add() or the other paths are
+// needed for, which it leaves untouched.
+//
 // Memory: one WebAssembly.Memory per stage: a table of 32 bytes per column (below), the bytes a
 // generator reserves for itself (json-wasm.ts: the order of the keys), each column's regions
 // (SLOTS slots; STRING_BYTES bytes per string column; a validity bitmap per nullable column), then

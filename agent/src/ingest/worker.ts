@@ -174,6 +174,7 @@ export class IngestShard {
         ? null
         : {
             end: 0,
+            // mainFrom is at least the `from` records are read from.
             take: (records, pos, count, base, _from, timestamp, logAppendTime) => {
               const key = hourly ? (stagingKey ?? Math.floor(timestamp / HOUR_MS)) : null;
               const builder = main.builder(key);
