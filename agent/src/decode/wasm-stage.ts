@@ -66,13 +66,6 @@ export const T_BITMAP = 28; // validity bits (1: valid), 0 for a required column
 export const INVALID = -1;
 export const NO_ROOM = -2;
 
-// Why records() stopped: it took the records asked for; the next record is not its to take (its
-// framing, its offset, its timestamp, a null or empty value), nothing of it staged; or $record did
-// not stage it, and what it staged of it is to be taken back.
-const TAKEN_ALL = 0;
-const TAKE_STOPPED = 1;
-const TAKE_UNDO = 2;
-
 export type Kind = 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'struct' | 'list' | 'map';
 
 /** One column of the stage, in the depth-first order of avro-direct's flatten(). */
@@ -243,19 +236,19 @@ export function kafkaLines(k: number): string[] {
 // outside [lo, hi) (the file the records go to), whose value is null or empty, whose framing it
 // does not read exactly as records.ts does (varints of up to 4 bytes, 7 for the timestamp delta), or
 // that $record does not stage. Then $end is where that record starts; else where the n-th ends.
-// $raw: the key and value bytes of the records staged; $why: TAKEN_ALL, TAKE_STOPPED or TAKE_UNDO.
+// $raw: the key and value bytes of the records staged; $undo: 1 when it stopped at a record that
+// $record did not stage, whose part staged is to be taken back.
 const RECORDS = String.raw`
   (global $end (export "end") (mut i32) (i32.const 0))
   (global $raw (export "raw") (mut i32) (i32.const 0))
-  (global $why (export "why") (mut i32) (i32.const 0))
+  (global $undo (export "undo") (mut i32) (i32.const 0))
 
   (func (export "records") (param $p i32) (param $e i32) (param $n i32) (param $part i32) (param $base f64) (param $from f64) (param $ts0 f64) (param $fixed i32) (param $lo f64) (param $hi f64) (result i32)
     (local $k i32) (local $q i32) (local $rend i32) (local $dt f64) (local $off f64) (local $ts f64) (local $kl i32) (local $vl i32) (local $raw i32)
+    (global.set $undo (i32.const 0))
     (block $stop
       (loop $next
-        (global.set $why (i32.const ${TAKEN_ALL}))
         (br_if $stop (i32.eq (local.get $k) (local.get $n)))
-        (global.set $why (i32.const ${TAKE_STOPPED}))
         ;; the length (a negative one is a huge unsigned)
         (local.set $q (call $varint (local.get $p) (local.get $e) (i32.const 4)))
         (br_if $stop (i32.lt_s (local.get $q) (i32.const 0)))
@@ -288,9 +281,9 @@ const RECORDS = String.raw`
         ;; as add(): fill converts both to 64-bit integers
         (local.set $ts (f64.mul (local.get $ts) (f64.const 1000)))
         (br_if $stop (i32.or (f64.gt (f64.abs (local.get $off)) (f64.const 9007199254740991)) (f64.gt (f64.abs (local.get $ts)) (f64.const 9007199254740991))))
-        (global.set $why (i32.const ${TAKE_UNDO}))
         (local.set $vl (i32.add (local.get $q) (local.get $vl)))
-        (br_if $stop (i32.ne (call $record (local.get $q) (local.get $vl) (local.get $part) (local.get $off) (local.get $ts)) (local.get $vl)))
+        (if (i32.ne (call $record (local.get $q) (local.get $vl) (local.get $part) (local.get $off) (local.get $ts)) (local.get $vl))
+          (then (global.set $undo (i32.const 1)) (br $stop)))
         (local.set $raw (i32.add (local.get $raw) (i32.add (local.get $kl) (i32.sub (local.get $vl) (local.get $q)))))
         (local.set $p (local.get $rend))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
@@ -377,7 +370,7 @@ export class WasmStage {
   readonly #records: Records;
   readonly #end: WasmGlobal;
   readonly #raw: WasmGlobal;
-  readonly #why: WasmGlobal;
+  readonly #undo: WasmGlobal;
   /** Records in the stage. */
   staged = 0;
   /** After take(): where the next record starts in its buffer, and the key and value bytes of those it staged. */
@@ -396,7 +389,7 @@ export class WasmStage {
     this.#records = exports.records as Records;
     this.#end = exports.end as WasmGlobal;
     this.#raw = exports.raw as WasmGlobal;
-    this.#why = exports.why as WasmGlobal;
+    this.#undo = exports.undo as WasmGlobal;
     this.#source = source;
     this.#topLevel = columns.filter((c) => c.parent === -1).length;
     this.#u8 = new Uint8Array(this.#memory.buffer);
@@ -434,7 +427,7 @@ export class WasmStage {
     this.staged += n;
     this.takenEnd = this.#end.value - at;
     this.takenBytes = this.#raw.value;
-    if (this.#why.value === TAKE_UNDO) this.rollback();
+    if (this.#undo.value === 1) this.rollback();
     return n;
   }
 

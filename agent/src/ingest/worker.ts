@@ -164,7 +164,15 @@ export class IngestShard {
           throw err;
         }
       }
-      staging = null;
+    };
+    /** From now on the stage's records go to the builder of partition value `key` (what is staged is moved first). */
+    const stageInto = (key: number | null): void => {
+      const builder = main.builder(key);
+      if (builder !== staging) {
+        flushStage();
+        staging = builder;
+      }
+      stagingKey = key;
     };
     // Ahead of the visitor below, the stage takes the runs of records it can in one call each
     // (WasmStage.take: the Kafka framing read in WebAssembly too): records at or past mainFrom that
@@ -177,18 +185,12 @@ export class IngestShard {
             // mainFrom is at least the `from` records are read from.
             take: (records, pos, count, base, _from, timestamp, logAppendTime) => {
               const key = hourly ? (stagingKey ?? Math.floor(timestamp / HOUR_MS)) : null;
-              const builder = main.builder(key);
-              if (builder !== staging) flushStage();
-              staging = builder;
-              stagingKey = key;
+              stageInto(key);
               const lo = key === null ? -Infinity : key * HOUR_MS;
               const hi = key === null ? Infinity : lo + HOUR_MS;
               let taken = 0;
               for (;;) {
-                if (stage.staged === STAGE_ROWS) {
-                  flushStage();
-                  staging = builder;
-                }
+                if (stage.staged === STAGE_ROWS) flushStage();
                 const ask = Math.min(count - taken, STAGE_ROWS - stage.staged);
                 let n: number;
                 try {
@@ -218,19 +220,12 @@ export class IngestShard {
         if (!acceptMain && !acceptDlq) return;
         const rawBytes = Math.max(0, keyLength) + Math.max(0, valueLength);
         if (acceptMain && stage !== null && valueLength >= 0) {
-          const key = hourly ? Math.floor(timestamp / HOUR_MS) : null;
-          const builder = main.builder(key);
-          if (builder !== staging) {
-            flushStage();
-            staging = builder;
-          }
-          stagingKey = key;
+          stageInto(hourly ? Math.floor(timestamp / HOUR_MS) : null);
           let r: number;
           try {
             r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
             if (r === FULL) {
               flushStage();
-              staging = builder;
               r = stage.add(records, valueStart, valueStart + valueLength, partition, offset, timestamp * 1000);
             }
           } catch (err) {
