@@ -337,24 +337,40 @@ export class TablePipeline {
   // The size limits, from the workers' latest acknowledgements; the age limit is the timer's.
   #fullWhy(): 'records' | 'bytes' | null {
     const shards = this.#shards;
-    if (!shards) return null;
+    return shards ? this.#sizeLimit(shards.openRecords, shards.openEstimatedBytes) : null;
+  }
+
+  #sizeLimit(records: number, estimatedBytes: number): 'records' | 'bytes' | null {
     const f = this.opts.flush;
-    if (shards.openRecords >= f.maxRecords) return 'records';
-    if (shards.openEstimatedBytes >= f.maxBytes) return 'bytes';
+    if (records >= f.maxRecords) return 'records';
+    if (estimatedBytes >= f.maxBytes) return 'bytes';
     return null;
   }
 
   // Seals the open batch in the workers now (records keep flowing into the next one) and commits it
   // after any earlier flush. Never rejects: a failure drops the batch and re-reads it.
+  //
+  // The timers decide on the workers' latest acknowledgements, which a busy machine delivers late:
+  // the idle or interval timer can seal a batch that was full before the fetch loop's gate saw it
+  // so. Such a batch is a flush for size all the same (it says so in the log), and the batch after
+  // it is the tail of a burst; otherwise that tail would wait out the whole interval (regression).
   #startFlush(why: string): Promise<void> {
     const batch = this.#open;
     if (batch.isEmpty || this.#restartRequested) return this.#lock;
-    this.#open = new OpenBatch();
+    const next = (this.#open = new OpenBatch());
     this.#afterSizeFlush = why === 'bytes' || why === 'records';
-    const sealed = this.#shards!.seal();
+    const sealed = this.#shards!.seal().then((s) => {
+      const full = why === 'shutdown' ? null : this.#sizeLimit(s.records + s.dlqRecords, s.estimatedBytes);
+      if (full && this.#open === next) this.#afterSizeFlush = true;
+      return { s, why: full ?? why };
+    });
+    // Awaited once the lock is ours: a seal that fails while an earlier batch still commits (a
+    // worker died, a chunk failed) must not count as an unhandled rejection, which ends the process.
+    sealed.catch(() => {});
     const run = this.#withLock(async () => {
       try {
-        await this.#commit(why, batch, await sealed);
+        const { s, why } = await sealed;
+        await this.#commit(why, batch, s);
       } catch (err) {
         this.#fail(err);
       }

@@ -27,6 +27,8 @@ export interface Sealed {
   records: number;
   dlqRecords: number;
   rawBytes: number;
+  /** The size estimate that the flush policy compares with its byte limit, as the acks report it. */
+  estimatedBytes: number;
 }
 
 interface Slot {
@@ -175,13 +177,14 @@ export class IngestShards {
           }),
       ),
     );
-    const out: Sealed = { main: [], dlq: [], records: 0, dlqRecords: 0, rawBytes: 0 };
+    const out: Sealed = { main: [], dlq: [], records: 0, dlqRecords: 0, rawBytes: 0, estimatedBytes: 0 };
     for (const p of parts) {
       out.main.push(...p.main);
       out.dlq.push(...p.dlq);
       out.records += p.records;
       out.dlqRecords += p.dlqRecords;
       out.rawBytes += p.rawBytes;
+      out.estimatedBytes += p.estimatedBytes;
     }
     return out;
   }

@@ -10,7 +10,7 @@
 // Protocol (main -> worker):
 //   chunk {seq, partition, bytes, mainFrom, dlqFrom, aborted}  -> ack {seq, records, dlqRecords, rawBytes, estimatedBytes}
 //   (rawBytes: Kafka key+value bytes of the records that became table rows)
-//   seal {id}                                                   -> sealed {id, main[], dlq[], records, dlqRecords, rawBytes}
+//   seal {id}                                                   -> sealed {id, main[], dlq[], records, dlqRecords, rawBytes, estimatedBytes}
 //   reset                                                       (drops the open batch)
 // A chunk that cannot be parsed (a corrupt batch) answers `failed {seq, message}`, and the seal of
 // its batch answers `sealFailed`: a batch with a hole is never committed. The pipeline drops its
@@ -66,7 +66,7 @@ export interface SealedFile {
 export type FromWorker =
   | { type: 'ack'; seq: number; records: number; dlqRecords: number; rawBytes: number; estimatedBytes: number }
   | { type: 'failed'; seq: number; message: string }
-  | { type: 'sealed'; id: number; main: SealedFile[]; dlq: SealedFile[]; records: number; dlqRecords: number; rawBytes: number }
+  | { type: 'sealed'; id: number; main: SealedFile[]; dlq: SealedFile[]; records: number; dlqRecords: number; rawBytes: number; estimatedBytes: number }
   | { type: 'sealFailed'; id: number; message: string };
 
 const HOUR_MS = 3_600_000;
@@ -305,6 +305,7 @@ export class IngestShard {
   seal(id: number): Extract<FromWorker, { type: 'sealed' }> {
     const main = this.#main;
     const dlq = this.#dlq;
+    const estimatedBytes = this.estimatedBytes;
     this.#main = main.next();
     this.#dlq = dlq?.next() ?? null;
     const finish = (b: TableBatch | null): SealedFile[] => (b ? [...b.files.values()].map((f) => ({ partitionValue: f.partitionValue, result: f.builder.finish() })) : []);
@@ -318,7 +319,7 @@ export class IngestShard {
       this.#stage = null;
       throw err;
     }
-    return { type: 'sealed', id, main: files, dlq: finish(dlq), records: main.records, dlqRecords: dlq?.records ?? 0, rawBytes: main.rawBytes };
+    return { type: 'sealed', id, main: files, dlq: finish(dlq), records: main.records, dlqRecords: dlq?.records ?? 0, rawBytes: main.rawBytes, estimatedBytes };
   }
 
   reset(): void {
