@@ -11,8 +11,7 @@
 // runs. Each round prints, besides MiB/s and CPU, when the agent listened, first committed and was
 // done (seconds from its start), so a small topic (--gib 0.25) compares start-ups. Topics, tables
 // and extracted trees are removed at the end.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRig } from '../test/helpers/index.ts';
@@ -84,7 +83,6 @@ async function main(): Promise<void> {
   const versions = o.specs.map((s) => prepare(s));
   const rig = loadRig();
   const bucket = new BenchBucket(rig);
-  const work = mkdtempSync(path.join(tmpdir(), 'floe-ab-'));
   const runId = `ab-${Date.now()}-${process.pid}`;
   const cleanup: Array<() => Promise<unknown>> = [];
   const results: Array<{ format: Format; version: string; round: number; mibPerSecond: number; cpuSecondsPerGiB: number | null; peakRssMiB: number | null; seconds: number; startupSeconds: number | null; firstCommitSeconds: number | null; threadCpuSeconds: Record<string, number> }> = [];
@@ -92,7 +90,7 @@ async function main(): Promise<void> {
     for (const format of o.formats) {
       const pool = sampleValues(format, SEED_POOL);
       const records = Math.max(1, Math.round((o.gib * 2 ** 30) / averageSize(pool)));
-      const { topic } = await loadTopic(format, { prefix: `ab-${format}`, partitions: defaults.partitions, records, pool, size: `${o.gib} GiB`, work, timeoutMs: 3_600_000, cleanup, log: console.log });
+      const { topic } = await loadTopic(format, { prefix: `ab-${format}`, partitions: defaults.partitions, records, pool, size: `${o.gib} GiB`, cleanup, log: console.log });
       const ceiling = await runCeiling(topic, records, 3_600_000);
       console.log(`ab ${format}: ceiling ${ceiling.mibPerSecond.toFixed(1)} MiB/s (read once, for the byte count)`);
       let run = 0;
@@ -142,7 +140,6 @@ async function main(): Promise<void> {
     for (const c of cleanup) await c().catch(() => {});
     await bucket.deletePrefix(`bench/${runId}/`).catch(() => 0);
     rmSync(TREES, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
   }
   const median = (xs: number[]): number => {
     const s = [...xs].sort((a, b) => a - b);

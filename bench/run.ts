@@ -61,7 +61,7 @@ async function benchFormat(format: Format, o: BenchOptions, runId: string, bucke
   const avg = averageSize(pool);
   const records = o.records ?? Math.max(1, Math.round((o.gib * 2 ** 30) / avg));
   const size = `~${((records * avg) / 2 ** 30).toFixed(2)} GiB`;
-  const { topic, load } = await loadTopic(format, { prefix: `bench-${format}`, partitions: o.partitions, records, pool, size, work, timeoutMs, cleanup, log });
+  const { topic, load } = await loadTopic(format, { prefix: `bench-${format}`, partitions: o.partitions, records, pool, size, cleanup, log });
   log(`bench ${format}: loaded in ${load.seconds.toFixed(1)} s`);
 
   log(`bench ${format}: raw ceiling (kafka-consumer-perf-test.sh), before Floe`);

@@ -1,11 +1,14 @@
-// Loading a benchmark topic fast. JSON: Kafka's own kafka-producer-perf-test.sh with a payload file
-// of seed records, one per line (it picks a line at random per record). Avro: binary values cannot
-// be lines, so a Node producer (@platformatic/kafka) sends a pool of pre-encoded seed events in large
-// batches, several requests in flight, spreading records evenly over the partitions.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
+// Loading a benchmark topic fast, both formats alike: a Node producer (@platformatic/kafka) sends
+// a pool of seed values (JSON text, Avro binary) in large requests, several in flight, spreading
+// records evenly over the partitions in record batches of 512.
+//
+// JSON was once loaded by Kafka's kafka-producer-perf-test.sh (1 MiB batch.size, 20 ms linger, the
+// sticky partitioner): that topic held batches of 0.5-0.7 MiB, unevenly spread, and Kafka's own
+// consumer perf tool read it at 44-84 MiB/s with the machine a quarter to half busy, where it read
+// the same records loaded this way at 145-235 MiB/s (BENCHMARKS.md, fifteenth session). The
+// ceiling must be the rate Kafka's consumer can read, so both formats' topics take this shape.
 import { Producer } from '@platformatic/kafka';
-import { createTopic, deleteTopic, endOffsets, kafkaCli, loadRig, uniqueTopic } from '../../test/helpers/index.ts';
+import { createTopic, deleteTopic, endOffsets, loadRig, uniqueTopic } from '../../test/helpers/index.ts';
 import type { Format } from './options.ts';
 
 export interface LoadResult {
@@ -13,47 +16,6 @@ export interface LoadResult {
   seconds: number;
   /** The producer's own view of its rate. */
   recordsPerSecond: number;
-}
-
-/** Writes `values` (no newlines inside) one per line, for --payload-file. */
-export function writePayloadFile(path: string, values: readonly Buffer[]): void {
-  const parts: Buffer[] = [];
-  const nl = Buffer.from('\n');
-  for (const v of values) {
-    if (v.includes(0x0a)) throw new Error('payload value contains a newline');
-    parts.push(v, nl);
-  }
-  writeFileSync(path, Buffer.concat(parts));
-}
-
-/** Produces `records` records with kafka-producer-perf-test.sh, values drawn from the payload file. */
-export async function loadWithPerfProducer(topic: string, records: number, payloadFile: string, timeoutMs: number): Promise<LoadResult> {
-  const rig = loadRig();
-  const started = performance.now();
-  const res = await kafkaCli(
-    'kafka-producer-perf-test.sh',
-    [
-      '--topic', topic,
-      '--num-records', String(records),
-      '--throughput', '-1',
-      '--payload-file', payloadFile,
-      '--producer-props',
-      `bootstrap.servers=${rig.kafka.bootstrap}`,
-      'acks=all', // with the Java producer's default idempotence: retries never duplicate
-      'linger.ms=20',
-      'batch.size=1048576',
-      'buffer.memory=268435456',
-      'max.request.size=16777216',
-      'compression.type=none',
-    ],
-    { timeoutMs, env: { KAFKA_HEAP_OPTS: '-Xms512m -Xmx1g' } },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  // "N records sent, R records/sec (M MB/sec), ..." is the last summary line.
-  const summary = res.stdout.split('\n').filter((l) => / records sent, /.test(l)).at(-1) ?? '';
-  const m = /^(\d+) records sent, ([\d.]+) records\/sec/.exec(summary);
-  if (!m || Number(m[1]) !== records) throw new Error(`kafka-producer-perf-test.sh did not report ${records} records sent:\n${res.stdout.slice(-2000)}`);
-  return { records, seconds, recordsPerSecond: Number(m[2]) };
 }
 
 export interface NodeProduceOptions {
@@ -105,9 +67,6 @@ export interface TopicLoadOptions {
   pool: readonly Buffer[];
   /** Said in the log line, e.g. "~2.00 GiB". */
   size: string;
-  /** Folder for the JSON payload file. */
-  work: string;
-  timeoutMs: number;
   /** Receives a clean-up for every topic made, also for one thrown away. */
   cleanup: Array<() => Promise<unknown>>;
   log: (msg: string) => void;
@@ -125,14 +84,7 @@ export async function loadTopic(format: Format, o: TopicLoadOptions): Promise<{ 
     await createTopic(topic, { partitions: o.partitions, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } });
     o.cleanup.push(() => deleteTopic(topic), () => deleteTopic(`${topic}-control`));
     o.log(`bench ${format}: loading ${o.records.toLocaleString('en-US')} records (${o.size}) into ${topic}`);
-    let load: LoadResult;
-    if (format === 'json') {
-      const payload = path.join(o.work, `${format}-payload.txt`);
-      writePayloadFile(payload, o.pool);
-      load = await loadWithPerfProducer(topic, o.records, payload, o.timeoutMs);
-    } else {
-      load = await loadWithNodeProducer(topic, o.records, o.pool, { partitions: o.partitions });
-    }
+    const load = await loadWithNodeProducer(topic, o.records, o.pool, { partitions: o.partitions });
     const written = (await endOffsets(topic)).reduce((a, b) => a + b, 0);
     if (written === o.records) return { topic, load };
     const why = `the loader wrote ${written.toLocaleString('en-US')} records into ${topic} for ${o.records.toLocaleString('en-US')}`;
