@@ -1,6 +1,6 @@
 // Loading a benchmark topic fast, both formats alike: a Node producer (@platformatic/kafka) sends
 // a pool of seed values (JSON text, Avro binary) in large requests, several in flight, spreading
-// records evenly over the partitions in record batches of 512.
+// records evenly over the partitions in record batches of 512, each partition holding the whole pool.
 //
 // JSON was once loaded by Kafka's kafka-producer-perf-test.sh (1 MiB batch.size, 20 ms linger, the
 // sticky partitioner): that topic held batches of 0.5-0.7 MiB, unevenly spread, and Kafka's own
@@ -45,7 +45,9 @@ export async function loadWithNodeProducer(topic: string, records: number, pool:
         const messages = new Array(n);
         for (let k = 0; k < n; k++) {
           const i = from + k;
-          messages[k] = { topic, value: pool[i % pool.length], partition: i % o.partitions };
+          // Every partition cycles through the whole pool: with i % pool.length, a pool size that is
+          // a multiple of the partition count would give each partition 1/16 of it.
+          messages[k] = { topic, value: pool[Math.floor(i / o.partitions) % pool.length], partition: i % o.partitions };
         }
         await producer.send({ messages, acks: -1, compression: 'none' });
       }

@@ -4,8 +4,8 @@
 //   the format's stage, for comparison; reads the rig settings: npm run rig:up)
 // Parses record batches, decodes, appends to the column builders (chunk) and encodes Parquet
 // (seal), one 64 MiB batch at a time, and prints records/s and CPU-seconds per GiB of each phase.
-// The data is the bench's: SEED_POOL seed records produced round robin over 16 partitions, in ~1
-// MiB record batches, of which this worker gets the even partitions (the agent's first of two
+// The data is the bench's: SEED_POOL seed records produced round robin over 16 partitions, in
+// record batches of 512, of which this worker gets the even partitions (the agent's first of two
 // workers: partition p goes to worker p % 2), a partition's batch at a time; so column
 // cardinalities, and with them the dictionaries' work, are those of `npm run bench`.
 import { createRecordsBatch } from '@platformatic/kafka';
@@ -27,8 +27,8 @@ const table = loadConfig(yaml).tables[0];
 const declared = tableSchema(table);
 const values = sampleValues(format, SEED_POOL);
 
-// Record i goes to partition i % 16 with value values[i % SEED_POOL], as the bench's producer sends
-// them; each partition's records are cut into ~1 MiB batches (batch.size=1048576, no compression).
+// Record i goes to partition i % 16 with value values[floor(i / 16) % SEED_POOL], as the bench's
+// producer sends them; each partition's records are cut into batches of 512 (no compression).
 const chunks: { partition: number; bytes: Uint8Array }[] = [];
 const t0 = Date.now();
 const perPartition = Math.ceil((mib * 1024 * 1024) / MINE.length);
@@ -39,8 +39,8 @@ for (const p of MINE) {
   while (total < perPartition) {
     const messages = [];
     let size = 0;
-    while (size < 1024 * 1024) {
-      const value = values[i % values.length];
+    while (messages.length < 512) {
+      const value = values[Math.floor(i / PARTITIONS) % values.length];
       // The bench loads ~640,000 records a second: as many records share a millisecond.
       messages.push({ topic: 't', key: null, value, timestamp: BigInt(t0 + Math.floor(i / 640)) });
       size += value.length;
