@@ -4,8 +4,7 @@
 //                  sticky partitioner (how `npm run bench` loaded JSON until the fifteenth session:
 //                  record batches of 0.5-0.7 MiB, partitions uneven)
 //   bench-loader   the harness's loader (lib/load.ts: record batches of 512, partitions even)
-//   source scripts/node-env.sh && set -a && source test/rig/rig.env && set +a
-//   node bench/topic-shape.ts [--gib 0.5] [--rounds 2]
+//   node bench/topic-shape.ts [--gib 0.5] [--rounds 2]      (the rig up: npm run rig:up)
 // Each round reads both topics, one after the other; the topics are deleted at the end.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
