@@ -369,8 +369,8 @@ export class TablePipeline {
     sealed.catch(() => {});
     const run = this.#withLock(async () => {
       try {
-        const { s, why } = await sealed;
-        await this.#commit(why, batch, s);
+        const { s, why: reason } = await sealed;
+        await this.#commit(reason, batch, s);
       } catch (err) {
         this.#fail(err);
       }
