@@ -295,9 +295,37 @@ launch() {
   setsid bash -c 'echo $$ > "$0"; exec "$@"' "$RIG_STATE/pids/$name.pid" "$@" \
     >"$LOGS/$name.log" 2>&1 </dev/null 8>&- 9>&- &
   local i
-  for i in $(seq 50); do [ -s "$RIG_STATE/pids/$name.pid" ] && return 0; sleep 0.1; done
+  for i in $(seq 50); do
+    if [ -s "$RIG_STATE/pids/$name.pid" ]; then launched[$name]="$(cat "$RIG_STATE/pids/$name.pid")"; return 0; fi
+    sleep 0.1
+  done
   rig_die "$name did not start (see .state/logs/$name.log)"
 }
+
+# Whether the daemon still runs: if this run launched it, by the pid launch() recorded rather than
+# by its command line (the start-up wait once took a MinIO that was running and listening for
+# dead); a zombie counts as gone. One that was already running is found as down.sh finds it.
+launched_alive() {
+  local pid="${launched[$1]:-}"
+  if [ -z "$pid" ]; then rig_pid_of "$1" >/dev/null; return; fi
+  [ -r "/proc/$pid/stat" ] && [ "$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1)" != Z ]
+}
+
+# If up.sh fails after launching daemons, it stops them: its caller gets no rig.env and cannot.
+# Daemons that were already running are not this run's and are left alone.
+stop_launched() {
+  local status=$? name pid
+  [ "$status" -eq 0 ] && return 0
+  for name in "${!launched[@]}"; do
+    pid="${launched[$name]}"
+    launched_alive "$name" || continue
+    rig_log "start-up failed: stopping the $name this run launched (pid $pid)"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$RIG_STATE/pids/$name.pid"
+  done
+}
+declare -A launched=()
+trap stop_launched EXIT
 
 ensure_port_free() {
   if rig_port_open "$1"; then rig_die "port $1 ($2) is taken by another process; pick another with $3=..."; fi
@@ -336,7 +364,7 @@ start_kafka() {
 wait_kafka() {
   local deadline=$(( $(date +%s) + ${RIG_START_TIMEOUT:-180} ))
   until kafka_alive && grep -q 'Kafka Server started' "$LOGS/kafka.log"; do
-    if ! rig_pid_of kafka >/dev/null; then
+    if ! launched_alive kafka; then
       tail -n 30 "$LOGS/kafka.log" >&2; rig_die "kafka exited during start-up (see .state/logs/kafka.log)"
     fi
     [ "$(date +%s)" -lt "$deadline" ] || rig_die "kafka not ready in time (see .state/logs/kafka.log)"
@@ -364,7 +392,7 @@ start_minio() {
 wait_minio() {
   local deadline=$(( $(date +%s) + ${RIG_START_TIMEOUT:-180} ))
   until minio_alive; do
-    rig_pid_of minio >/dev/null || { tail -n 30 "$LOGS/minio.log" >&2; rig_die "minio exited during start-up"; }
+    launched_alive minio || { tail -n 30 "$LOGS/minio.log" >&2; rig_die "minio exited during start-up"; }
     [ "$(date +%s)" -lt "$deadline" ] || rig_die "minio not ready in time (see .state/logs/minio.log)"
     sleep 0.2
   done
