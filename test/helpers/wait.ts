@@ -28,8 +28,9 @@ export class WaitTimeoutError extends Error {
 }
 
 function show(value: unknown): string {
-  const text = inspect(value, { depth: 4, breakLength: 120, maxArrayLength: 20, maxStringLength: 500 });
-  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+  // Long enough for the agent log lines that a wait's probe adds to its value (a failed wait's only clue).
+  const text = inspect(value, { depth: 4, breakLength: 120, maxArrayLength: 20, maxStringLength: 4000 });
+  return text.length > 6000 ? `${text.slice(0, 6000)}…` : text;
 }
 
 /**
