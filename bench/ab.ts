@@ -21,7 +21,7 @@ import { runCeiling } from './lib/ceiling.ts';
 import { runFloe, threadSummary } from './lib/floe.ts';
 import { BenchBucket } from './lib/tables.ts';
 import { throughput } from './lib/report.ts';
-import { parseOptions, type Format } from './lib/options.ts';
+import { agentSettings, parseOptions, type Format } from './lib/options.ts';
 import { extractAgentTree, resolveCommit, ROOT, TREES } from './lib/trees.ts';
 
 const USAGE = 'usage: node bench/ab.ts [--format json|avro|both] [--gib N] [--rounds N] [--out FILE] VERSION... (VERSION: a git revision or ".", optionally ":NAME=VALUE,...")';
@@ -98,14 +98,10 @@ async function main(): Promise<void> {
         for (const v of round % 2 === 0 ? versions : [...versions].reverse()) {
           const prefix = `bench/${runId}/${format}-${run++}`;
           const r = await runFloe({
-            flushMaxBytes: defaults.flushMaxBytes,
-            flushMaxRecords: defaults.flushMaxRecords,
-            flushIntervalSeconds: defaults.flushIntervalSeconds,
-            compaction: defaults.compaction,
+            ...agentSettings(defaults),
             format,
             topic,
-            bucketUrl: `s3://${rig.s3.bucket}?region=${rig.s3.region}&prefix=${prefix}`,
-            tablePrefix: `${prefix}/_tableflow/rig+${topic}`,
+            ...bucket.floeTableAt(prefix, topic),
             bucket,
             timeoutMs: 3_600_000,
             cpuProfDir: null,

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTopic, deleteTopic, loadRig, uniqueTopic } from '../test/helpers/index.ts';
-import { parseOptions, OptionsError, type BenchOptions, type Format } from './lib/options.ts';
+import { agentSettings, parseOptions, OptionsError, type BenchOptions, type Format } from './lib/options.ts';
 import { machineInfo } from './lib/proc.ts';
 import { sampleValues, averageSize, SEED_POOL } from './lib/seed.ts';
 import { loadTopic } from './lib/load.ts';
@@ -69,7 +69,7 @@ async function benchFormat(format: Format, o: BenchOptions, runId: string, bucke
   const bytes = ceilingBefore.bytes;
   log(`bench ${format}: ceiling ${ceilingBefore.mibPerSecond.toFixed(1)} MiB/s`);
 
-  const settings = { flushMaxBytes: o.flushMaxBytes, flushMaxRecords: o.flushMaxRecords, flushIntervalSeconds: o.flushIntervalSeconds, compaction: o.compaction };
+  const settings = agentSettings(o);
   const floePrefix = `bench/${runId}/floe-${format}`;
   let floe: FormatReport['floe'] = null;
   let floeError: string | null = null;
@@ -80,8 +80,7 @@ async function benchFormat(format: Format, o: BenchOptions, runId: string, bucke
       ...settings,
       format,
       topic,
-      bucketUrl: `s3://${rig.s3.bucket}?region=${rig.s3.region}&prefix=${floePrefix}`,
-      tablePrefix: `${floePrefix}/_tableflow/rig+${topic}`,
+      ...bucket.floeTableAt(floePrefix, topic),
       bucket,
       timeoutMs,
       cpuProfDir: o.cpuProf ? path.join(work, `cpuprof-${format}`) : null,
@@ -152,8 +151,7 @@ async function benchFormat(format: Format, o: BenchOptions, runId: string, bucke
         format,
         topic: ftopic,
         partitions: o.partitions,
-        bucketUrl: `s3://${rig.s3.bucket}?region=${rig.s3.region}&prefix=${prefix}`,
-        tablePrefix: `${prefix}/_tableflow/rig+${ftopic}`,
+        ...bucket.floeTableAt(prefix, ftopic),
         bucket,
         pool,
         mibPerSecond: o.freshnessMiBps,

@@ -17,7 +17,7 @@ import { loadTopic } from './lib/load.ts';
 import { runCeiling } from './lib/ceiling.ts';
 import { runFloe, threadSummary } from './lib/floe.ts';
 import { BenchBucket } from './lib/tables.ts';
-import { parseOptions } from './lib/options.ts';
+import { agentSettings, parseOptions } from './lib/options.ts';
 
 const { values } = parseArgs({ options: { gib: { type: 'string', default: '0.5' }, rounds: { type: 'string', default: '2' }, floe: { type: 'boolean', default: false } } });
 const gib = Number(values.gib);
@@ -37,14 +37,10 @@ const defaults = parseOptions([], {}); // the agent settings of `npm run bench`
 async function floe(topic: string, bytes: number, tag: string): Promise<string> {
   const prefix = `bench/${runId}/${tag}`;
   const r = await runFloe({
-    flushMaxBytes: defaults.flushMaxBytes,
-    flushMaxRecords: defaults.flushMaxRecords,
-    flushIntervalSeconds: defaults.flushIntervalSeconds,
-    compaction: defaults.compaction,
+    ...agentSettings(defaults),
     format: 'json',
     topic,
-    bucketUrl: `s3://${rig.s3.bucket}?region=${rig.s3.region}&prefix=${prefix}`,
-    tablePrefix: `${prefix}/_tableflow/rig+${topic}`,
+    ...bucket.floeTableAt(prefix, topic),
     bucket,
     timeoutMs: 1_800_000,
     cpuProfDir: null,

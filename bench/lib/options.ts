@@ -1,6 +1,7 @@
 // The harness's options: one documented object with defaults, each option also settable through
 // one environment variable (FLOE_BENCH_*), command-line flags winning over the environment.
 import { parseArgs } from 'node:util';
+import type { AgentTableSettings } from './seed.ts';
 
 export type Format = 'json' | 'avro';
 
@@ -92,6 +93,11 @@ const positive = (n: number) => n > 0;
 const positiveInt = (n: number) => n > 0 && Number.isInteger(n);
 
 /** Parses argv (without node and script) and the environment into validated options. */
+/** The table settings a run gives the agent. */
+export function agentSettings(o: BenchOptions): AgentTableSettings {
+  return { flushMaxBytes: o.flushMaxBytes, flushMaxRecords: o.flushMaxRecords, flushIntervalSeconds: o.flushIntervalSeconds, compaction: o.compaction };
+}
+
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const { values } = parseArgs({
     args: argv,

@@ -36,14 +36,22 @@ export class BenchBucket {
   readonly bucket: string;
   readonly s3: S3Client;
 
+  readonly #region: string;
+
   constructor(rig: Rig) {
     this.bucket = rig.s3.bucket;
+    this.#region = rig.s3.region;
     this.s3 = new S3Client({
       endpoint: rig.s3.endpoint,
       region: rig.s3.region,
       forcePathStyle: true,
       credentials: { accessKeyId: rig.s3.accessKey, secretAccessKey: rig.s3.secretKey },
     });
+  }
+
+  /** An agent's warehouse under `prefix` of this bucket, and the key prefix of its table of `topic` (cluster "rig"). */
+  floeTableAt(prefix: string, topic: string): { bucketUrl: string; tablePrefix: string } {
+    return { bucketUrl: `s3://${this.bucket}?region=${this.#region}&prefix=${prefix}`, tablePrefix: `${prefix}/_tableflow/rig+${topic}` };
   }
 
   async getText(key: string): Promise<string | null> {
